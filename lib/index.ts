@@ -1,0 +1,24 @@
+// The public surface of httpio: nothing else is exported.
+export { HttpConnection } from './connection';
+export { HttpHeaders } from './headers';
+export { HttpResponse } from './response';
+export { readAll, text, json } from './operators';
+export {
+  HttpioError,
+  ConnectionClosed,
+  InvalidResponse,
+  UnsupportedResponse,
+  RequestError,
+  ConnectError,
+  ResponseTimeout,
+} from './errors';
+export { DEFAULT_OPTIONS } from './options';
+export type { ConnectionOptions } from './options';
+export type { RequestInit, RequestBody, HeadersInit } from './serializer';
+export type {
+  ResponseEvent,
+  InformationalEvent,
+  HeadEvent,
+  DataEvent,
+  TrailersEvent,
+} from './events';
