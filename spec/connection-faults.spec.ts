@@ -3,6 +3,7 @@ import { HttpConnection } from '../lib/connection';
 import { ConnectError, ConnectionClosed, InvalidResponse, ResponseTimeout, UnsupportedResponse } from '../lib/errors';
 import { countRequests, delay, settle, trace } from './support/observe';
 import { ScriptServer, response, type ServerConnection } from './support/script-server';
+import { stalledListener } from './support/stalled-listener';
 
 /** Reads `n` requests and returns their paths. */
 async function read(c: ServerConnection, n: number): Promise<string[]> {
@@ -309,6 +310,18 @@ describe('HttpConnection faults', () => {
   });
 
   describe('timeouts', () => {
+    it('errors with ConnectError when the connection is not made within connectTimeout', async () => {
+      const listener = await stalledListener();
+      try {
+        conn = new HttpConnection(`http://127.0.0.1:${listener.port}`, { connectTimeout: 100 });
+        const outcomes = await Promise.all([settle(conn.fetch('GET', '/1')), settle(conn.fetch('GET', '/2'))]);
+        expect(outcomes.map((o) => o.error instanceof ConnectError)).toEqual([true, true]);
+        expect((outcomes[0].error as Error).message).toContain('connectTimeout');
+      } finally {
+        listener.stop();
+      }
+    });
+
     it('errors with ResponseTimeout when no byte arrives in time, and drops the connection', async () => {
       server = await ScriptServer.start(async (c) => {
         const req = await c.nextRequest();
