@@ -263,9 +263,9 @@ export class HttpConnection {
     if (this.link !== link) return;
     if (link.answerable === 0) {
       // Bytes nobody asked for: typically a 408 before an idle close. They
-      // cannot belong to a later request, so the socket is not used again.
-      this.retire(link);
-      this.pump();
+      // cannot answer a request written since they arrived, so the socket is
+      // not used again; such a request may be on the wire, so it is lost.
+      this.onDown(link, new ConnectionClosed('the server sent a response nobody asked for', { sent: true }));
       return;
     }
     const exchange = this.queue[this.first];

@@ -21,6 +21,15 @@ export interface HeadEvent {
 export interface DataEvent {
   readonly type: 'data';
   readonly data: Uint8Array;
+  /**
+   * Stops reading the connection until the returned function is called, for
+   * a consumer slower than the network: the socket is not read meanwhile, so
+   * TCP holds the server back and memory stays bounded. Pauses nest.
+   *
+   * @example
+   * if (event.type === 'data' && !file.write(event.data)) file.once('drain', event.pause());
+   */
+  pause(): () => void;
 }
 
 /** Trailer fields of a chunked body; at most once, after the last data. */

@@ -2,7 +2,8 @@
 export { HttpConnection } from './connection';
 export { HttpHeaders } from './headers';
 export { HttpResponse } from './response';
-export { readAll, text, json } from './operators';
+export { readAll, text, json, writeTo } from './operators';
+export type { Sink } from './operators';
 export {
   HttpioError,
   ConnectionClosed,

@@ -1,5 +1,5 @@
 import { Observable, map, type OperatorFunction } from 'rxjs';
-import type { ResponseEvent } from './events';
+import type { HeadEvent, ResponseEvent } from './events';
 import type { HttpHeaders } from './headers';
 import { HttpResponse } from './response';
 
@@ -66,4 +66,39 @@ export function text(): OperatorFunction<ResponseEvent, string> {
  */
 export function json<T = unknown>(): OperatorFunction<ResponseEvent, T> {
   return (source) => source.pipe(readAll(), map((response) => response.json<T>()));
+}
+
+/** Where writeTo() puts a body: a Node.js Writable, or anything with its two methods. */
+export interface Sink {
+  /** Takes a piece; returns false when the sink is full and the writer should wait for `drain`. */
+  write(chunk: Uint8Array): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/**
+ * Writes a response body into `sink` with backpressure: while the sink is
+ * full, the connection stops reading its socket, so memory stays bounded
+ * whatever the body's size. Emits the head when it arrives; completes when
+ * the last piece has been handed to the sink. The sink is not ended, so
+ * several bodies may go into one.
+ *
+ * @example
+ * const file = fs.createWriteStream('backup.tar');
+ * conn.request('GET', '/backup.tar').pipe(writeTo(file)).subscribe({
+ *   next: (head) => console.log(head.status),
+ *   complete: () => file.end(),
+ * });
+ */
+export function writeTo(sink: Sink): OperatorFunction<ResponseEvent, HeadEvent> {
+  return (source) =>
+    new Observable<HeadEvent>((subscriber) =>
+      source.subscribe({
+        next(event) {
+          if (event.type === 'head') subscriber.next(event);
+          else if (event.type === 'data' && !sink.write(event.data)) sink.once('drain', event.pause());
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
 }

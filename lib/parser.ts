@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { ConnectionClosed, InvalidResponse, UnsupportedResponse } from './errors';
 import type { ResponseEvent } from './events';
+import { DataChunk, ReadControl } from './flow';
 import { HttpHeaders } from './headers';
 import { CR, HEX, HT, LF, MAX_LENGTH, SP, TCHAR, TEXT, checkText, isDigit, parseContentLength, preview } from './syntax';
 
@@ -69,6 +70,8 @@ export class ResponseParser {
   private state = STATUS_LINE;
   /** Set by stop(): execute() returns at once, leaving the rest of its input unread. */
   private stopped = false;
+  /** Paused by a consumer through a data event: execute() returns early, as after stop(), until resumed. */
+  readonly flow: ReadControl;
 
   /** Holds the start of a line that spans reads; grown on demand, never past maxHeaderSize. */
   private line: Buffer = Buffer.allocUnsafe(0);
@@ -92,14 +95,15 @@ export class ResponseParser {
   private chunkDigits = 0;
   private extensionSize = 0;
 
-  constructor(handler: ParserHandler, limits: ParserLimits = DEFAULT_LIMITS) {
+  constructor(handler: ParserHandler, limits: ParserLimits = DEFAULT_LIMITS, flow: ReadControl = new ReadControl()) {
     this.handler = handler;
     this.limits = limits;
+    this.flow = flow;
   }
 
   /**
    * Parses `input` and returns how many of its bytes were consumed: all of
-   * them unless stop() was called from an event. Throws InvalidResponse or
+   * them unless stop() was called, or `flow` paused, from an event. Throws InvalidResponse or
    * UnsupportedResponse; the parser is unusable after that.
    */
   execute(input: Uint8Array): number {
@@ -108,7 +112,7 @@ export class ResponseParser {
     const end = buf.length;
     let pos = 0;
     try {
-      while (pos < end && !this.stopped) {
+      while (pos < end && !this.stopped && !this.flow.paused) {
         switch (this.state) {
           case STATUS_LINE:
           case FIELD_LINE:
@@ -119,7 +123,7 @@ export class ResponseParser {
           case CHUNK_DATA: {
             const n = Math.min(this.remaining, end - pos);
             this.remaining -= n;
-            this.handler.onEvent({ type: 'data', data: buf.subarray(pos, pos + n) });
+            this.handler.onEvent(new DataChunk(buf.subarray(pos, pos + n), this.flow));
             pos += n;
             if (this.remaining === 0) {
               if (this.state === BODY_LENGTH) this.endMessage();
@@ -129,7 +133,7 @@ export class ResponseParser {
           }
           case BODY_UNTIL_CLOSE:
             this.countBody(end - pos);
-            this.handler.onEvent({ type: 'data', data: buf.subarray(pos, end) });
+            this.handler.onEvent(new DataChunk(buf.subarray(pos, end), this.flow));
             pos = end;
             break;
           default:
@@ -456,12 +460,17 @@ export class ResponseParser {
  * close) completes the output; completing mid-response is a truncation and
  * errors with ConnectionClosed.
  *
+ * While `flow` is paused (a consumer called `pause()` on a data event), the
+ * rest of the current read is held, unparsed, and parsed on resume; the
+ * owner of the socket pauses reading it meanwhile.
+ *
  * @example
  * bytes$.pipe(parseResponses(() => false)).subscribe((event) => console.log(event.type));
  */
 export function parseResponses(
   headRequest: () => boolean,
   limits: ParserLimits = DEFAULT_LIMITS,
+  flow: ReadControl = new ReadControl(),
 ): OperatorFunction<Uint8Array, ParsedEvent> {
   return (source) =>
     new Observable<ParsedEvent>((subscriber) => {
@@ -474,19 +483,43 @@ export function parseResponses(
           },
         },
         limits,
+        flow,
       );
+      /** Bytes a pause left unparsed; parsed first on resume. */
+      let held: Uint8Array | null = null;
+      /** The source ended while bytes were held: finish after parsing them. */
+      let ended = false;
+
+      const feed = (bytes: Uint8Array) => {
+        try {
+          const used = parser.execute(bytes);
+          held = used < bytes.length && !subscriber.closed ? bytes.subarray(used) : null;
+        } catch (err) {
+          subscriber.error(err);
+        }
+      };
+      const end = () => {
+        if (parser.finish()) subscriber.complete();
+        else subscriber.error(new ConnectionClosed('the connection closed in the middle of a response', { sent: true }));
+      };
+      flow.onChange(() => {
+        if (flow.paused || held === null || subscriber.closed) return;
+        const rest = held;
+        held = null;
+        feed(rest);
+        if (held === null && ended && !subscriber.closed) end();
+      });
+
       const subscription = source.subscribe({
         next(bytes) {
-          try {
-            parser.execute(bytes);
-          } catch (err) {
-            subscriber.error(err);
-          }
+          // A read that was already on its way when the pause came waits behind the held bytes.
+          if (held !== null) held = Buffer.concat([held, bytes]);
+          else feed(bytes);
         },
         error: (err) => subscriber.error(err),
         complete() {
-          if (parser.finish()) subscriber.complete();
-          else subscriber.error(new ConnectionClosed('the connection closed in the middle of a response', { sent: true }));
+          if (held !== null) ended = true;
+          else end();
         },
       });
       return () => {

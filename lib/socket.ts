@@ -22,6 +22,13 @@ export interface Wire {
    * Returns false while the socket's buffer is over its high-water mark.
    */
   write(bytes: Uint8Array): boolean;
+  /** Bytes queued in the socket and not yet handed to the kernel. */
+  readonly buffered: number;
+  /** Calls back once when the socket's buffer has drained after write() returned false. */
+  whenDrained(callback: () => void): void;
+  /** Stops reading: no more bytes are emitted until resume(), and TCP flow control holds the server back. */
+  pause(): void;
+  resume(): void;
   /** An idle socket must not keep the process alive; a busy one must. */
   setIdle(idle: boolean): void;
 }
@@ -58,6 +65,18 @@ export function openSocket(endpoint: Endpoint, options: SocketOptions, onConnect
           process.nextTick(uncork);
         }
         return socket.write(bytes);
+      },
+      get buffered() {
+        return socket.writableLength;
+      },
+      whenDrained(callback) {
+        socket.once('drain', callback);
+      },
+      pause() {
+        socket.pause();
+      },
+      resume() {
+        socket.resume();
       },
       setIdle(idle) {
         if (idle) socket.unref();
