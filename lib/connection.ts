@@ -1,56 +1,14 @@
-import { Observable, tap, type Subscriber, type Subscription } from 'rxjs';
-import { ConnectError, ConnectionClosed, HttpioError, ResponseTimeout } from './errors';
+import { Observable, tap, type Subscriber } from 'rxjs';
+import { ConnectError, ConnectionClosed, HttpioError, RequestError, ResponseTimeout } from './errors';
 import type { HeadEvent, ResponseEvent } from './events';
 import { hasToken } from './headers';
+import { Exchange, Link } from './link';
 import { readAll } from './operators';
-import type { HttpResponse } from './response';
 import { parseOrigin, resolveOptions, type ConnectionOptions, type Origin, type ResolvedOptions } from './options';
 import { parseResponses, type ParsedEvent, type ParserLimits } from './parser';
+import type { HttpResponse } from './response';
 import { serializeRequest, type RequestInit, type SerializedRequest } from './serializer';
-import { openSocket, type Wire } from './socket';
-
-/** One request from subscribe to its end. */
-class Exchange {
-  /** The caller; null once it has been answered, has failed, or has unsubscribed (a written request's response is then read and dropped). */
-  subscriber: Subscriber<ResponseEvent> | null;
-  /** Its bytes were handed to the current socket. */
-  written = false;
-  /** How many sockets it has been written to; a re-sent request is never written a third time. */
-  writes = 0;
-
-  constructor(readonly request: SerializedRequest, subscriber: Subscriber<ResponseEvent>) {
-    this.subscriber = subscriber;
-  }
-}
-
-/** One socket's life; a connection goes through several. */
-class Link {
-  /** The write side; null until connected. */
-  wire: Wire | null = null;
-  subscription: Subscription | null = null;
-  /** RFC 9112 §9.3.2: after an unexpected close, the first request goes alone until its head shows the server keeps the connection. */
-  probing: boolean;
-  /** Nothing more is written: the connection ends after the responses in flight (announced close, or a caller's `Connection: close`). */
-  draining = false;
-  /** Responses completed on this socket. */
-  responses = 0;
-  /**
-   * Responses the bytes being parsed may still hold: those in flight when
-   * they arrived. A response beyond that cannot answer a request written
-   * since, so it is unsolicited (a server talking out of turn).
-   */
-  answerable = 0;
-  /** Milliseconds of idleness after which the connection is dropped, from `Keep-Alive: timeout` or the option. */
-  idleLimit: number;
-  idleTimer: NodeJS.Timeout | undefined = undefined;
-  /** Runs while requests are in flight; refreshed by every read and write (see armTimeout). */
-  responseTimer: NodeJS.Timeout | undefined = undefined;
-
-  constructor(probing: boolean, idleLimit: number) {
-    this.probing = probing;
-    this.idleLimit = idleLimit;
-  }
-}
+import { openSocket } from './socket';
 
 const OPEN = 0;
 const CLOSING = 1;
@@ -93,6 +51,8 @@ export class HttpConnection {
   /** The next socket starts by probing: the last one closed without warning, or its server does not keep connections. */
   private probeNext = false;
   private state = OPEN;
+  /** pump() is on the stack: a nested call (from a body that ends at once, say) leaves the work to its loop. */
+  private pumping = false;
   private closed: Promise<void> | null = null;
   private resolveClosed: (() => void) | null = null;
 
@@ -199,16 +159,63 @@ export class HttpConnection {
       if (this.next < this.queue.length && this.state !== DESTROYED) this.connect();
       return;
     }
-    if (link.wire === null) return;
-    while (this.next < this.queue.length && !this.busy(link, this.queue[this.next])) {
-      const exchange = this.queue[this.next++];
-      exchange.written = true;
-      exchange.writes++;
-      link.wire.write(exchange.request.head);
-      if (exchange.request.body !== null) link.wire.write(exchange.request.body);
-      if (exchange.request.closes) link.draining = true;
+    if (link.wire === null || this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.link === link && this.next < this.queue.length && !this.busy(link, this.queue[this.next])) {
+        this.write(link, this.queue[this.next++]);
+      }
+    } finally {
+      this.pumping = false;
     }
     this.updateTimers(link);
+  }
+
+  private write(link: Link, exchange: Exchange): void {
+    exchange.written = true;
+    exchange.writes++;
+    link.wire!.write(exchange.request.head);
+    if (exchange.request.closes) link.draining = true;
+    if (exchange.request.expect100) {
+      // RFC 9110 §10.1.1: the body waits for 100 Continue, or for expect100Timeout.
+      link.gate = exchange;
+      exchange.holdBody(this.options.expect100Timeout, () => this.sendBody(link, exchange));
+    } else {
+      this.sendBody(link, exchange);
+    }
+  }
+
+  /** Puts the body on the wire; a streamed one holds the gate until it ends. */
+  private sendBody(link: Link, exchange: Exchange): void {
+    if (this.link !== link || link.wire === null) return;
+    link.gate = exchange;
+    if (exchange.sendBody(link.wire, (err) => this.onBodyEnd(link, exchange, err))) {
+      link.gate = null;
+      this.pump();
+    }
+  }
+
+  private onBodyEnd(link: Link, exchange: Exchange, err: RequestError | null): void {
+    if (link.gate === exchange) link.gate = null;
+    if (this.link !== link) return;
+    if (err !== null) {
+      // The body's framing is broken: the socket can carry nothing more. The
+      // responses ahead of it are still read; then the socket is dropped.
+      exchange.broken = true;
+      link.draining = true;
+      this.fail(exchange, err);
+      this.dropIfBroken(link);
+      return;
+    }
+    link.responseTimer?.refresh();
+    this.pump();
+  }
+
+  /** Drops the socket when the request whose turn has come had its body cut short. */
+  private dropIfBroken(link: Link): boolean {
+    if (this.first === this.next || !this.queue[this.first].broken) return false;
+    this.onDown(link, null);
+    return true;
   }
 
   /**
@@ -219,6 +226,9 @@ export class HttpConnection {
     const inFlight = this.next - this.first;
     // The connection ends after the responses in flight: writing more would be lost.
     if (link.draining) return true;
+    // A body not all on the wire (held for 100 Continue, or streaming): the
+    // next request's bytes would land inside it.
+    if (link.gate !== null) return true;
     // Pipelining depth.
     if (inFlight >= this.options.maxPipelined) return true;
     if (inFlight === 0) return false;
@@ -240,13 +250,16 @@ export class HttpConnection {
       this.pump();
     }).pipe(
       tap((bytes) => this.onBytes(link, bytes)),
-      parseResponses(() => this.first < this.next && this.queue[this.first].request.isHead, this.limits),
+      parseResponses(() => this.first < this.next && this.queue[this.first].request.isHead, this.limits, link.flow),
     );
     const subscription = events.subscribe({
       next: (event) => this.onEvent(link, event),
       error: (err) => this.onDown(link, err),
       complete: () => this.onDown(link, null),
     });
+    // A consumer slower than the network pauses the socket itself, so TCP
+    // holds the server back instead of our memory.
+    link.flow.onChange(() => (link.flow.paused ? link.wire?.pause() : link.wire?.resume()));
     if (this.link === link) link.subscription = subscription;
     else subscription.unsubscribe();
   }
@@ -270,6 +283,11 @@ export class HttpConnection {
     }
     const exchange = this.queue[this.first];
     switch (event.type) {
+      case 'informational':
+        // An unsolicited 100 is passed on and otherwise ignored.
+        if (event.status === 100 && exchange.awaiting100) this.sendBody(link, exchange);
+        exchange.subscriber?.next(event);
+        return;
       case 'head':
         this.onHead(link, exchange, event);
         return;
@@ -282,6 +300,14 @@ export class HttpConnection {
   }
 
   private onHead(link: Link, exchange: Exchange, head: HeadEvent): void {
+    if (exchange.bodyPending) {
+      // A final status before the body is all sent (a 417 or 413 instead of
+      // 100 Continue, or an early answer to an upload): the rest is not sent,
+      // and the socket, its request cut short, carries nothing more.
+      exchange.stopBody();
+      link.gate = null;
+      link.draining = true;
+    }
     const connection = head.headers.get('connection');
     // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
     const persistent = head.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
@@ -309,8 +335,20 @@ export class HttpConnection {
     const behind = this.queue.splice(this.first + 1, this.next - this.first - 1);
     this.next = this.first + 1;
     link.answerable = Math.min(link.answerable, 1);
-    const resend = behind.filter((exchange) => exchange.subscriber !== null);
-    for (const exchange of resend) exchange.written = false;
+    const resend: Exchange[] = [];
+    for (const exchange of behind) {
+      exchange.stopBody();
+      if (link.gate === exchange) link.gate = null;
+      if (exchange.bodyStarted && exchange.request.stream !== null) {
+        // Not processed, but its stream is spent: it cannot be sent again.
+        const why = 'the server closed the connection before this request; its streamed body cannot be sent twice';
+        this.fail(exchange, new ConnectionClosed(why, { sent: false }));
+      } else if (exchange.subscriber !== null) {
+        exchange.written = false;
+        exchange.bodyStarted = false;
+        resend.push(exchange);
+      }
+    }
     this.queue.splice(this.next, 0, ...resend);
   }
 
@@ -328,7 +366,7 @@ export class HttpConnection {
     }
     const subscriber = this.release(exchange);
     subscriber?.complete();
-    if (this.link !== link) return;
+    if (this.link !== link || this.dropIfBroken(link)) return;
     if (link.draining && this.first === this.next) this.retire(link);
     this.pump();
     this.settleClose();
@@ -390,6 +428,12 @@ export class HttpConnection {
 
   private onTimeout(link: Link): void {
     if (this.link !== link || this.next === this.first) return;
+    // Nothing is owed while our own body is still going out, or while a
+    // consumer holds the socket paused.
+    if (link.flow.paused || (link.gate !== null && !link.gate.awaiting100)) {
+      link.responseTimer?.refresh();
+      return;
+    }
     this.onDown(link, new ResponseTimeout(`no response byte within timeout (${this.options.timeout} ms)`));
   }
 
@@ -398,20 +442,30 @@ export class HttpConnection {
   /** Drops a socket for good; its requests are the caller's to settle. */
   private retire(link: Link): void {
     if (this.link === link) this.link = null;
-    clearTimeout(link.idleTimer);
-    clearTimeout(link.responseTimer);
-    link.subscription?.unsubscribe();
+    link.shutDown();
   }
 
   private cancel(exchange: Exchange): void {
     if (exchange.subscriber === null) return;
     this.release(exchange);
+    const link = this.link;
     if (!exchange.written) {
       // Not on the wire: it simply leaves the queue.
       const index = this.queue.indexOf(exchange, this.next);
       if (index !== -1) this.queue.splice(index, 1);
+    } else if (link !== null) {
+      // A written one stays: its response is still read, so the pipeline
+      // stays in step. Its pauses go with its consumer, and a body it was
+      // still sending is cut short, which ends the socket once its turn comes.
+      if (this.queue[this.first] === exchange) link.flow.liftAll();
+      if (exchange.bodyPending) {
+        exchange.stopBody();
+        if (link.gate === exchange) link.gate = null;
+        exchange.broken = true;
+        link.draining = true;
+        if (this.dropIfBroken(link)) return;
+      }
     }
-    // A written one stays: its response is still read, so the pipeline stays in step.
     this.settleClose();
   }
 

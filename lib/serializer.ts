@@ -1,4 +1,5 @@
-import { isObservable, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { isBodyStream, type BodyStream } from './body';
 import { RequestError } from './errors';
 import { hasToken } from './headers';
 
@@ -23,11 +24,20 @@ export type RequestBody =
 export interface RequestInit {
   /** Header fields. `Host` is added when absent; Content-Length and Transfer-Encoding are httpio's to set. */
   headers?: HeadersInit;
-  /** Text (sent as UTF-8) or bytes get a Content-Length. */
+  /**
+   * Text (sent as UTF-8) or bytes get a Content-Length. A stream (an
+   * Observable or an AsyncIterable, such as a Node.js Readable) is sent with
+   * chunked coding, or as is when `contentLength` is given.
+   */
   body?: RequestBody;
-  /** The exact length of a streamed body. */
+  /** The exact length of a streamed body; a stream that yields more or fewer bytes fails the request. */
   contentLength?: number;
-  /** Send the head with `Expect: 100-continue` and hold the body until the server agrees. */
+  /**
+   * Send the head with `Expect: 100-continue` and hold the body until the
+   * server answers `100 Continue` (or `expect100Timeout` passes). A final
+   * status instead means the body is never sent. Ignored for a request
+   * without a body (RFC 9110 §10.1.1).
+   */
   expect100?: boolean;
 }
 
@@ -37,6 +47,12 @@ export interface SerializedRequest {
   readonly head: Buffer;
   /** A known-size body, written right after the head; `null` when there is none. */
   readonly body: Uint8Array | null;
+  /** A streamed body, written after the head as it is read; `null` when there is none. */
+  readonly stream: BodyStream | null;
+  /** A streamed body's declared length, or -1 when it is sent chunked. */
+  readonly streamLength: number;
+  /** The head asks `Expect: 100-continue`: the body waits for the server's answer. */
+  readonly expect100: boolean;
   /** HEAD responses have no body whatever their fields say (RFC 9110 §9.3.2). */
   readonly isHead: boolean;
   /** The caller sent `Connection: close`: nothing may follow this request on its connection. */
@@ -69,11 +85,17 @@ export function serializeRequest(method: string, path: string, init: RequestInit
       `invalid path ${JSON.stringify(path)}: it must start with "/" and hold only visible ASCII, without "#" (percent-encode the rest)`,
     );
   }
-  const body = encodeBody(init?.body);
-  if (init?.expect100) throw new RequestError('expect100 is not supported yet');
-  if (init?.contentLength !== undefined && (body === null || init.contentLength !== body.length)) {
-    throw new RequestError(`contentLength ${init.contentLength} does not match the body's ${body?.length ?? 0} bytes`);
+  const stream = isBodyStream(init?.body) ? init!.body as BodyStream : null;
+  const body = stream === null ? encodeBody(init?.body) : null;
+  const declared = init?.contentLength;
+  if (declared !== undefined && (typeof declared !== 'number' || !Number.isSafeInteger(declared) || declared < 0)) {
+    throw new RequestError(`invalid contentLength ${String(declared)}: expected a non-negative integer`);
   }
+  if (declared !== undefined && stream === null && declared !== (body?.length ?? 0)) {
+    throw new RequestError(`contentLength ${declared} does not match the body's ${body?.length ?? 0} bytes`);
+  }
+  const streamLength = stream !== null ? (declared ?? -1) : -1;
+  const expect100 = init?.expect100 === true && (stream !== null ? streamLength !== 0 : body !== null && body.length > 0);
 
   let fields = '';
   let hasHost = false;
@@ -87,7 +109,7 @@ export function serializeRequest(method: string, path: string, init: RequestInit
         continue;
       }
       if (lower === 'transfer-encoding') {
-        throw new RequestError('the Transfer-Encoding header is set by httpio: pass a stream as the body for chunked');
+        throw new RequestError('the Transfer-Encoding header is set by httpio: pass a stream as the body for chunked coding');
       }
       if (lower === 'expect') throw new RequestError('the Expect header is set by httpio: use the expect100 option');
       if (lower === 'host') hasHost = true;
@@ -96,22 +118,33 @@ export function serializeRequest(method: string, path: string, init: RequestInit
     }
   }
 
-  const length = body !== null ? body.length : CONTENT_METHODS.has(method) ? 0 : -1;
-  if (declaredLength !== null && declaredLength !== String(Math.max(length, 0))) {
-    throw new RequestError(`the Content-Length header says ${declaredLength} but the body has ${Math.max(length, 0)} bytes`);
+  // RFC 9110 §8.6: a length for every body, and 0 for methods that expect one.
+  const length = stream !== null ? streamLength : body !== null ? body.length : CONTENT_METHODS.has(method) ? 0 : -1;
+  if (declaredLength !== null && (stream !== null && streamLength < 0 || declaredLength !== String(Math.max(length, 0)))) {
+    throw new RequestError(
+      `the Content-Length header says ${declaredLength} but the body ${length < 0 ? 'is streamed without contentLength' : `has ${length} bytes`}`,
+    );
   }
-  const framing = length !== -1 || declaredLength !== null ? `Content-Length: ${Math.max(length, 0)}\r\n` : '';
+  let framing = '';
+  if (stream !== null && streamLength < 0) framing = 'Transfer-Encoding: chunked\r\n';
+  else if (length !== -1 || declaredLength !== null) framing = `Content-Length: ${Math.max(length, 0)}\r\n`;
+  if (expect100) framing += 'Expect: 100-continue\r\n';
   const head = `${method} ${path} HTTP/1.1\r\n${hasHost ? '' : `Host: ${host}\r\n`}${fields}${framing}\r\n`;
-  return { head: Buffer.from(head, 'latin1'), body: body !== null && body.length > 0 ? body : null, isHead: method === 'HEAD', closes };
+  return {
+    head: Buffer.from(head, 'latin1'),
+    body: body !== null && body.length > 0 ? body : null,
+    stream,
+    streamLength,
+    expect100,
+    isHead: method === 'HEAD',
+    closes,
+  };
 }
 
-function encodeBody(body: RequestBody | undefined): Uint8Array | null {
+function encodeBody(body: unknown): Uint8Array | null {
   if (body === undefined || body === null) return null;
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   if (body instanceof Uint8Array) return body;
-  if (isObservable(body) || typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-    throw new RequestError('streamed request bodies are not supported yet: pass a string or a Uint8Array');
-  }
   throw new RequestError(`invalid body: expected a string, a Uint8Array, an Observable or an AsyncIterable, got ${describe(body)}`);
 }
 

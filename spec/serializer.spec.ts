@@ -150,8 +150,49 @@ describe('serializeRequest', () => {
       expect(rejection('POST', '/', { body: 42 as unknown as string })).toContain('invalid body');
     });
 
-    it('refuses streamed bodies for now with a clear message', () => {
-      expect(rejection('POST', '/', { body: of('a') })).toContain('streamed');
+    it('rejects a negative or fractional contentLength', () => {
+      expect(rejection('POST', '/', { body: of('a'), contentLength: -1 })).toContain('contentLength');
+      expect(rejection('POST', '/', { body: of('a'), contentLength: 1.5 })).toContain('contentLength');
+    });
+  });
+
+  describe('streamed bodies', () => {
+    it('are sent chunked without contentLength', () => {
+      const req = serializeRequest('PUT', '/', { body: of('a') }, HOST);
+      expect(req.head.toString('latin1')).toContain('Transfer-Encoding: chunked\r\n');
+      expect(req.head.toString('latin1')).not.toContain('Content-Length');
+      expect(req.streamLength).toBe(-1);
+      expect(req.stream).not.toBeNull();
+    });
+
+    it('are sent with Content-Length when contentLength is given', () => {
+      async function* source() {
+        yield 'abc';
+      }
+      const req = serializeRequest('PUT', '/', { body: source(), contentLength: 3 }, HOST);
+      expect(req.head.toString('latin1')).toContain('Content-Length: 3\r\n');
+      expect(req.head.toString('latin1')).not.toContain('Transfer-Encoding');
+      expect(req.streamLength).toBe(3);
+    });
+
+    it('reject a Content-Length header without contentLength', () => {
+      expect(rejection('PUT', '/', { body: of('a'), headers: { 'content-length': '1' } })).toContain('Content-Length');
+    });
+  });
+
+  describe('expect100', () => {
+    it('adds Expect: 100-continue to a request with a body', () => {
+      const req = serializeRequest('PUT', '/', { body: 'abc', expect100: true }, HOST);
+      expect(req.head.toString('latin1')).toContain('Expect: 100-continue\r\n');
+      expect(req.expect100).toBeTrue();
+    });
+
+    it('is ignored for a request without a body (RFC 9110 §10.1.1)', () => {
+      for (const init of [{ expect100: true }, { expect100: true, body: '' }, { expect100: true, body: of<string>(), contentLength: 0 }]) {
+        const req = serializeRequest('PUT', '/', init, HOST);
+        expect(req.expect100).toBeFalse();
+        expect(req.head.toString('latin1')).not.toContain('Expect');
+      }
     });
   });
 });

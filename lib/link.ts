@@ -1,0 +1,119 @@
+import type { Subscriber, Subscription } from 'rxjs';
+import { writeBody } from './body';
+import type { RequestError } from './errors';
+import type { ResponseEvent } from './events';
+import { ReadControl } from './flow';
+import type { SerializedRequest } from './serializer';
+import type { Wire } from './socket';
+
+/** One request from subscribe to its end, and the state of its body on the wire. */
+export class Exchange {
+  /** The caller; null once it has been answered, has failed, or has unsubscribed (a written request's response is then read and dropped). */
+  subscriber: Subscriber<ResponseEvent> | null;
+  /** Its head was handed to the current socket. */
+  written = false;
+  /** How many sockets it has been written to; a re-sent request is never written a third time. */
+  writes = 0;
+  /** Its head went out with `Expect: 100-continue` and the body is held for the server's answer. */
+  awaiting100 = false;
+  /** Its body has begun to go out: a stream cannot be read twice, so it cannot be re-sent. */
+  bodyStarted = false;
+  /** Its body stopped half-way: the socket carries nothing more once its turn comes. */
+  broken = false;
+  /** Stops the body stream being written; null when none is. */
+  private cancelBody: (() => void) | null = null;
+  /** Sends the body anyway when the server never answers the expectation. */
+  private expectTimer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(readonly request: SerializedRequest, subscriber: Subscriber<ResponseEvent>) {
+    this.subscriber = subscriber;
+  }
+
+  /** Whether its body still has bytes to go (held for 100 Continue, or streaming). */
+  get bodyPending(): boolean {
+    return this.awaiting100 || this.cancelBody !== null;
+  }
+
+  /** Holds the body after the head, RFC 9110 §10.1.1; `onTimeout` sends it if the server stays silent. */
+  holdBody(ms: number, onTimeout: () => void): void {
+    this.awaiting100 = true;
+    this.expectTimer = setTimeout(onTimeout, ms);
+  }
+
+  /**
+   * Writes the body. Returns true when it is all queued already. A stream
+   * returns false, and `done` is called when it ends, maybe before this
+   * returns (err: it failed half-way).
+   */
+  sendBody(wire: Wire, done: (err: RequestError | null) => void): boolean {
+    this.stopHolding();
+    this.bodyStarted = true;
+    const { body, stream, streamLength } = this.request;
+    if (body !== null) wire.write(body);
+    if (stream === null) return true;
+    let ended = false;
+    const cancel = writeBody(stream, wire, streamLength, (err) => {
+      ended = true;
+      this.cancelBody = null;
+      done(err);
+    });
+    if (!ended) this.cancelBody = cancel;
+    return false;
+  }
+
+  /** Stops whatever of the body is still to go: the hold, or the stream. */
+  stopBody(): void {
+    this.stopHolding();
+    const cancel = this.cancelBody;
+    this.cancelBody = null;
+    cancel?.();
+  }
+
+  private stopHolding(): void {
+    clearTimeout(this.expectTimer);
+    this.expectTimer = undefined;
+    this.awaiting100 = false;
+  }
+}
+
+/** One socket's life; a connection goes through several. */
+export class Link {
+  /** The write side; null until connected. */
+  wire: Wire | null = null;
+  subscription: Subscription | null = null;
+  /** Paused while a consumer is slower than the network; the socket is not read meanwhile. */
+  readonly flow = new ReadControl();
+  /** RFC 9112 §9.3.2: after an unexpected close, the first request goes alone until its head shows the server keeps the connection. */
+  probing: boolean;
+  /** Nothing more is written: the connection ends after the responses in flight (announced close, a caller's `Connection: close`, a body cut short). */
+  draining = false;
+  /** The request whose body is not all on the wire yet; nothing may be written behind it. */
+  gate: Exchange | null = null;
+  /** Responses completed on this socket. */
+  responses = 0;
+  /**
+   * Responses the bytes being parsed may still hold: those in flight when
+   * they arrived. A response beyond that cannot answer a request written
+   * since, so it is unsolicited (a server talking out of turn).
+   */
+  answerable = 0;
+  /** Milliseconds of idleness after which the connection is dropped, from `Keep-Alive: timeout` or the option. */
+  idleLimit: number;
+  idleTimer: NodeJS.Timeout | undefined = undefined;
+  /** Runs while requests are in flight; refreshed by every read and write, never re-created. */
+  responseTimer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(probing: boolean, idleLimit: number) {
+    this.probing = probing;
+    this.idleLimit = idleLimit;
+  }
+
+  /** Ends everything the socket had going: timers, the body being sent, the subscription. Idempotent. */
+  shutDown(): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.responseTimer);
+    this.gate?.stopBody();
+    this.gate = null;
+    this.subscription?.unsubscribe();
+  }
+}
