@@ -110,6 +110,19 @@ describe('uploads', () => {
       expect(raw.endsWith('\r\n\r\nabcde')).toBeTrue();
     });
 
+    it('does not time out while its own body is still going out', async () => {
+      server = await digestServer();
+      conn = new HttpConnection(server.url, { timeout: 100 });
+      async function* slow() {
+        for (let i = 0; i < 5; i++) {
+          await delay(50);
+          yield 'x';
+        }
+      }
+      const res = await firstValueFrom(conn.fetch('PUT', '/slow', { body: slow() }));
+      expect(res.text()).toBe(digest(Buffer.from('xxxxx')));
+    });
+
     it('writes the next request right after a streamed body, on the same connection', async () => {
       server = await ScriptServer.respondEach((req) => response(200, `${req.method} ${req.body.toString()}`));
       conn = new HttpConnection(server.url);
