@@ -2,21 +2,20 @@
 // pipelined connection, then the same requests one after another.
 // Run with `npm start`; it needs no network beyond 127.0.0.1.
 'use strict';
-const http = require('node:http');
-const { firstValueFrom, lastValueFrom, from, range, mergeMap, concatMap, toArray } = require('rxjs');
+const { fork } = require('node:child_process');
+const path = require('node:path');
+const { firstValueFrom, lastValueFrom, range, mergeMap, toArray } = require('rxjs');
 const { HttpConnection } = require('..');
 
 const COUNT = 3000;
 
+/** Forks examples/demo-server.js and resolves with its port. */
 function startServer() {
-  const server = http.createServer((req, res) => {
-    const id = req.url.slice('/items/'.length);
-    const body = JSON.stringify({ id: Number(id), name: `item ${id}` });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+  const child = fork(path.join(__dirname, 'demo-server.js'), [], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('message', (port) => resolve({ child, port }));
   });
-  server.keepAliveTimeout = 10_000;
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 async function run(label, conn, concurrency) {
@@ -38,10 +37,9 @@ async function run(label, conn, concurrency) {
 }
 
 async function main() {
-  const server = await startServer();
-  const { port } = server.address();
+  const { child, port } = await startServer();
   const origin = `http://127.0.0.1:${port}`;
-  console.log(`httpio demo: a server on ${origin}, ${COUNT} GET requests of a small JSON document\n`);
+  console.log(`httpio demo: a Node.js http server on ${origin} (another process), ${COUNT} GET requests of a small JSON document\n`);
 
   const pipelined = new HttpConnection(origin, { maxPipelined: 16 });
   const first = await firstValueFrom(pipelined.fetch('GET', '/items/42'));
@@ -55,7 +53,7 @@ async function main() {
   await serial.close();
 
   console.log(`\npipelining was ${(fast / slow).toFixed(1)}x the speed of one request at a time on one connection`);
-  await new Promise((resolve) => server.close(resolve));
+  child.disconnect();
 }
 
 main().catch((err) => {
