@@ -3,7 +3,8 @@ import { ConnectionClosed, InvalidResponse, UnsupportedResponse } from './errors
 import type { ResponseEvent } from './events';
 import { DataChunk, ReadControl } from './flow';
 import { HttpHeaders } from './headers';
-import { CR, HEX, HT, LF, MAX_LENGTH, SP, TCHAR, TEXT, checkText, isDigit, parseContentLength, preview } from './syntax';
+import { ChunkFraming } from './chunked';
+import { CR, HT, LF, SP, TCHAR, checkText, isDigit, parseContentLength, preview } from './syntax';
 
 /** Marks the exact end of one response; the parser then expects the next. */
 export interface ResponseEnd {
@@ -35,20 +36,15 @@ export interface ParserHandler {
 }
 
 // Parser states. Lines (status, fields, trailers) go through readLine(); the
-// chunked framing is read byte by byte since its lines are a few bytes long.
+// chunked framing between chunk data goes through ChunkFraming, byte by byte.
 const STATUS_LINE = 0;
 const FIELD_LINE = 1;
 const TRAILER_LINE = 2;
 const BODY_LENGTH = 3;
 const BODY_UNTIL_CLOSE = 4;
-const CHUNK_SIZE = 5;
-const CHUNK_EXT = 6;
-const CHUNK_SIZE_LF = 7;
-const CHUNK_DATA = 8;
-const CHUNK_DATA_CR = 9;
-const CHUNK_DATA_LF = 10;
-const CHUNK_SIZE_WS = 11;
-const FAILED = 12;
+const CHUNK_FRAMING = 5;
+const CHUNK_DATA = 6;
+const FAILED = 7;
 
 /**
  * An incremental HTTP/1.1 response parser: feed it socket reads of any size
@@ -91,14 +87,14 @@ export class ResponseParser {
   private remaining = 0;
   /** Body bytes so far, for maxResponseSize. */
   private bodySize = 0;
-  /** Hex digits read of the current chunk size; bytes of its extensions. */
-  private chunkDigits = 0;
-  private extensionSize = 0;
+  /** The size lines and CRLFs around chunk data. */
+  private readonly chunks: ChunkFraming;
 
   constructor(handler: ParserHandler, limits: ParserLimits = DEFAULT_LIMITS, flow: ReadControl = new ReadControl()) {
     this.handler = handler;
     this.limits = limits;
     this.flow = flow;
+    this.chunks = new ChunkFraming(limits.maxHeaderSize);
   }
 
   /**
@@ -127,7 +123,10 @@ export class ResponseParser {
             pos += n;
             if (this.remaining === 0) {
               if (this.state === BODY_LENGTH) this.endMessage();
-              else this.state = CHUNK_DATA_CR;
+              else {
+                this.state = CHUNK_FRAMING;
+                this.chunks.expectDataEnd();
+              }
             }
             break;
           }
@@ -136,8 +135,10 @@ export class ResponseParser {
             this.handler.onEvent(new DataChunk(buf.subarray(pos, end), this.flow));
             pos = end;
             break;
-          default:
-            this.readChunkFraming(buf[pos++]);
+          default: {
+            const size = this.chunks.feed(buf[pos++]);
+            if (size >= 0) this.endChunkSize(size);
+          }
         }
       }
     } catch (err) {
@@ -377,78 +378,18 @@ export class ResponseParser {
   // --- Chunked framing (RFC 9112 §7.1) -----------------------------------------
 
   private startChunk(): void {
-    this.state = CHUNK_SIZE;
-    this.remaining = 0;
-    this.chunkDigits = 0;
-    this.extensionSize = 0;
+    this.state = CHUNK_FRAMING;
+    this.chunks.reset();
   }
 
-  private readChunkFraming(byte: number): void {
-    switch (this.state) {
-      case CHUNK_SIZE: {
-        const digit = HEX[byte];
-        if (digit !== 255) {
-          if (this.remaining > (MAX_LENGTH - digit) / 16) throw new InvalidResponse('chunk size is too large');
-          this.remaining = this.remaining * 16 + digit;
-          this.chunkDigits++;
-        } else if (this.chunkDigits === 0) {
-          throw new InvalidResponse(`invalid chunk size: unexpected byte 0x${byte.toString(16)}`);
-        } else if (byte === CR) {
-          this.state = CHUNK_SIZE_LF;
-        } else if (byte === LF) {
-          this.endChunkSize();
-        } else if (byte === 0x3b) {
-          // chunk-ext (RFC 9112 §7.1.1): read and ignored.
-          this.state = CHUNK_EXT;
-        } else if (byte === SP || byte === HT) {
-          this.state = CHUNK_SIZE_WS;
-        } else {
-          throw new InvalidResponse(`invalid chunk size: unexpected byte 0x${byte.toString(16)}`);
-        }
-        return;
-      }
-      case CHUNK_SIZE_WS:
-        // RFC 9112 §7.1.1: BWS may come before a ';'. Anything else after the
-        // size ("5 6") is a bad size line, not an extension to ignore.
-        if (byte === 0x3b) this.state = CHUNK_EXT;
-        else if (byte === CR) this.state = CHUNK_SIZE_LF;
-        else if (byte === LF) this.endChunkSize();
-        else if (byte !== SP && byte !== HT) throw new InvalidResponse(`invalid chunk size: unexpected byte 0x${byte.toString(16)}`);
-        else if (++this.extensionSize > this.limits.maxHeaderSize) {
-          throw new InvalidResponse(`chunk extensions are larger than maxHeaderSize (${this.limits.maxHeaderSize} bytes)`);
-        }
-        return;
-      case CHUNK_EXT:
-        if (byte === CR) this.state = CHUNK_SIZE_LF;
-        else if (byte === LF) this.endChunkSize();
-        else if (TEXT[byte] !== 1) throw new InvalidResponse(`invalid byte 0x${byte.toString(16)} in a chunk extension`);
-        else if (++this.extensionSize > this.limits.maxHeaderSize) {
-          throw new InvalidResponse(`chunk extensions are larger than maxHeaderSize (${this.limits.maxHeaderSize} bytes)`);
-        }
-        return;
-      case CHUNK_SIZE_LF:
-        if (byte !== LF) throw new InvalidResponse('bare CR in a chunk size line');
-        this.endChunkSize();
-        return;
-      case CHUNK_DATA_CR:
-        if (byte === CR) this.state = CHUNK_DATA_LF;
-        else if (byte === LF) this.startChunk();
-        else throw new InvalidResponse('missing CRLF after chunk data');
-        return;
-      case CHUNK_DATA_LF:
-        if (byte !== LF) throw new InvalidResponse('missing CRLF after chunk data');
-        this.startChunk();
-        return;
-    }
-  }
-
-  private endChunkSize(): void {
-    if (this.remaining === 0) {
+  private endChunkSize(size: number): void {
+    if (size === 0) {
       this.state = TRAILER_LINE;
       this.sectionSize = 0;
       return;
     }
-    this.countBody(this.remaining);
+    this.countBody(size);
+    this.remaining = size;
     this.state = CHUNK_DATA;
   }
 }
