@@ -16,6 +16,18 @@ export const MAX_OBSERVABLE_BACKLOG = 16 * 1024 * 1024;
 const CRLF = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 
+/** AsyncIterables already read by a request: an iterator cannot be rewound. */
+const spent = new WeakSet<object>();
+
+/**
+ * Whether `source` is an AsyncIterable that an earlier request has read.
+ * Reading it again would send an empty or partial body, so a retry of a
+ * streamed request must build a fresh stream (in `defer()`, say).
+ */
+export function isSpent(source: BodyStream): boolean {
+  return !isObservable(source) && spent.has(source);
+}
+
 export function isBodyStream(body: unknown): body is BodyStream {
   return isObservable(body) || (typeof body === 'object' && body !== null && Symbol.asyncIterator in body);
 }
@@ -98,6 +110,7 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, done: 
     };
   }
 
+  spent.add(source);
   const iterator = source[Symbol.asyncIterator]();
   const pull = async () => {
     try {

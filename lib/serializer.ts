@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { isBodyStream, type BodyStream } from './body';
+import { isBodyStream, isSpent, type BodyStream } from './body';
 import { RequestError } from './errors';
 import { hasToken } from './headers';
 
@@ -86,6 +86,9 @@ export function serializeRequest(method: string, path: string, init: RequestInit
     );
   }
   const stream = isBodyStream(init?.body) ? init!.body as BodyStream : null;
+  if (stream !== null && isSpent(stream)) {
+    throw new RequestError('this AsyncIterable body was read by an earlier request: a retry needs a fresh stream (build the request in defer())');
+  }
   const body = stream === null ? encodeBody(init?.body) : null;
   const declared = init?.contentLength;
   if (declared !== undefined && (typeof declared !== 'number' || !Number.isSafeInteger(declared) || declared < 0)) {

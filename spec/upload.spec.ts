@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
-import { Observable, firstValueFrom, from, of } from 'rxjs';
+import { Observable, defer, firstValueFrom, from, of } from 'rxjs';
 import { HttpConnection } from '../lib/connection';
 import { ConnectionClosed, RequestError } from '../lib/errors';
 import { countRequests, delay, settle, trace } from './support/observe';
@@ -108,6 +108,21 @@ describe('uploads', () => {
       expect(raw).toContain('Content-Length: 5\r\n');
       expect(raw).not.toContain('Transfer-Encoding');
       expect(raw.endsWith('\r\n\r\nabcde')).toBeTrue();
+    });
+
+    it('refuses to read an AsyncIterable body a second time, and builds it anew inside defer()', async () => {
+      server = await digestServer();
+      conn = new HttpConnection(server.url);
+      const request = conn.fetch('PUT', '/once', { body: generate(['abc']) });
+      expect((await firstValueFrom(request)).text()).toBe(digest(Buffer.from('abc')));
+      const again = await settle(request);
+      expect(again.error).toBeInstanceOf(RequestError);
+      expect((again.error as Error).message).toContain('fresh stream');
+      expect(server.requests.length).toBe(1);
+      const c = conn;
+      const fresh = defer(() => c.fetch('PUT', '/fresh', { body: generate(['abc']) }));
+      expect((await firstValueFrom(fresh)).text()).toBe(digest(Buffer.from('abc')));
+      expect((await firstValueFrom(fresh)).text()).toBe(digest(Buffer.from('abc')));
     });
 
     it('does not time out while its own body is still going out', async () => {
