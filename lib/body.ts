@@ -16,16 +16,25 @@ export const MAX_OBSERVABLE_BACKLOG = 16 * 1024 * 1024;
 const CRLF = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 
-/** AsyncIterables already read by a request: an iterator cannot be rewound. */
-const spent = new WeakSet<object>();
+/** AsyncIterables taken by a request: an iterator cannot be rewound, so one is read once. */
+const claimed = new WeakSet<object>();
 
 /**
- * Whether `source` is an AsyncIterable that an earlier request has read.
- * Reading it again would send an empty or partial body, so a retry of a
- * streamed request must build a fresh stream (in `defer()`, say).
+ * Takes `source` for one request; false when another request has it.
+ * Reading an AsyncIterable twice would send an empty or partial body, so a
+ * retry of a streamed request must build a fresh stream (in `defer()`, say).
+ * Observables are not claimed: subscribing again runs them again.
  */
-export function isSpent(source: BodyStream): boolean {
-  return !isObservable(source) && spent.has(source);
+export function claimStream(source: BodyStream): boolean {
+  if (isObservable(source)) return true;
+  if (claimed.has(source)) return false;
+  claimed.add(source);
+  return true;
+}
+
+/** Gives back a stream whose request ended before reading any of it. */
+export function releaseStream(source: BodyStream): void {
+  if (!isObservable(source)) claimed.delete(source);
 }
 
 export function isBodyStream(body: unknown): body is BodyStream {
@@ -56,6 +65,9 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, done: 
 
   /** Frames and writes one piece; returns false when the socket is full, null after a failure. */
   const put = (piece: Uint8Array | string): boolean | null => {
+    // A synchronous source may go on emitting after a failure, before its
+    // subscription exists to be cancelled: nothing more goes out.
+    if (finished) return null;
     const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
     if (!(bytes instanceof Uint8Array)) {
       finish(new RequestError(`a body stream yielded ${describe(piece)}: expected Uint8Array or string pieces`));
@@ -110,7 +122,6 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, done: 
     };
   }
 
-  spent.add(source);
   const iterator = source[Symbol.asyncIterator]();
   const pull = async () => {
     try {
@@ -134,7 +145,12 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, done: 
   return () => {
     if (finished) return;
     finished = true;
-    void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    // A custom iterator's return() may throw at once: this runs inside socket handlers.
+    try {
+      void Promise.resolve(iterator.return?.()).catch(() => undefined);
+    } catch {
+      // The source is abandoned either way.
+    }
   };
 }
 

@@ -1,8 +1,10 @@
 import { Observable, tap, type Subscriber } from 'rxjs';
+import { releaseStream } from './body';
 import { ConnectError, ConnectionClosed, HttpioError, RequestError, ResponseTimeout } from './errors';
 import type { HeadEvent, ResponseEvent } from './events';
 import { hasToken } from './headers';
 import { Exchange, Link } from './link';
+import { RequestQueue } from './queue';
 import { readAll } from './operators';
 import { parseOrigin, resolveOptions, type ConnectionOptions, type Origin, type ResolvedOptions } from './options';
 import { parseResponses, type ParsedEvent, type ParserLimits } from './parser';
@@ -14,8 +16,12 @@ const OPEN = 0;
 const CLOSING = 1;
 const DESTROYED = 2;
 
-/** Drop an idle connection this long before the server's announced keep-alive timeout. */
+/** Drop an idle connection this long (at most) before the server's announced keep-alive timeout. */
 const KEEP_ALIVE_MARGIN = 1_000;
+/** The longest a Node.js timer can wait. */
+const MAX_TIMER = 0x7fffffff;
+/** `timeout=N` in a Keep-Alive field (RFC 2068 §19.7.1.1, still what servers send). */
+const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*"?(\d+)/i;
 
 /**
  * A pipelining HTTP/1.1 connection to one origin. Each request is a cold
@@ -33,17 +39,8 @@ export class HttpConnection {
   private readonly options: ResolvedOptions;
   private readonly limits: ParserLimits;
 
-  /**
-   * Every unfinished request, in subscription order (= wire order):
-   *
-   *   [ answered … | in flight: written, unanswered … | waiting: not yet written … ]
-   *   0            ^first                              ^next                        ^queue.length
-   *
-   * Responses are routed to queue[first]; pump() writes queue[next].
-   */
-  private queue: Exchange[] = [];
-  private first = 0;
-  private next = 0;
+  /** Every unfinished request, in wire order: in flight, then waiting. */
+  private readonly queue = new RequestQueue();
   /** Requests subscribed and not yet finished: the public `pending`. */
   private live = 0;
   /** The current socket, or null between sockets. */
@@ -141,29 +138,27 @@ export class HttpConnection {
     if (this.state === DESTROYED) return;
     this.state = DESTROYED;
     if (this.link !== null) this.retire(this.link);
-    const unfinished = this.queue.slice(this.first);
-    this.queue = [];
-    this.first = this.next = 0;
-    for (const exchange of unfinished) {
+    for (const exchange of this.queue.takeAll()) {
       this.fail(exchange, new ConnectionClosed('the connection was destroyed', { sent: exchange.written }));
     }
     this.settleClose();
   }
 
-  // --- Writing -----------------------------------------------------------------
+  // --- Writing: the queue onto the socket -------------------------------------------
 
   /** Writes waiting requests while busy() allows; connects first when there is no socket. */
   private pump(): void {
     const link = this.link;
     if (link === null) {
-      if (this.next < this.queue.length && this.state !== DESTROYED) this.connect();
+      if (this.queue.waiting !== undefined && this.state !== DESTROYED) this.connect();
       return;
     }
+    // A nested call (a body that ends at once, say) leaves the work to the loop below.
     if (link.wire === null || this.pumping) return;
     this.pumping = true;
     try {
-      while (this.link === link && this.next < this.queue.length && !this.busy(link, this.queue[this.next])) {
-        this.write(link, this.queue[this.next++]);
+      for (let next = this.queue.waiting; next !== undefined && this.link === link && !this.busy(link, next); next = this.queue.waiting) {
+        this.write(link, this.queue.take());
       }
     } finally {
       this.pumping = false;
@@ -171,10 +166,34 @@ export class HttpConnection {
     this.updateTimers(link);
   }
 
+  /**
+   * Whether the next waiting request must wait. Every rule that holds a
+   * request back is here, and only here.
+   */
+  private busy(link: Link, waiting: Exchange): boolean {
+    const inFlight = this.queue.inFlight;
+    // The connection ends after the responses in flight: writing more would be lost.
+    if (link.draining) return true;
+    // A body not all on the wire (held for 100 Continue, or streaming): the
+    // next request's bytes would land inside it.
+    if (link.gate !== null) return true;
+    // The caller's bound on requests that a dropped connection can take down at once.
+    if (inFlight >= this.options.maxPipelined) return true;
+    if (inFlight === 0) return false;
+    // RFC 9112 §9.3.2: a server that closed without warning may not pipeline;
+    // the first request on the next connection goes alone until its head arrives.
+    if (link.probing) return true;
+    // A re-sent request goes first in line: no response ahead of it can then
+    // announce a close that would force a third write.
+    return waiting.writes > 0;
+  }
+
   private write(link: Link, exchange: Exchange): void {
     exchange.written = true;
     exchange.writes++;
     link.wire!.write(exchange.request.head);
+    // The timeout counts from the moment something is awaited, not from every write behind it.
+    if (this.queue.inFlight === 1) this.armTimeout(link);
     if (exchange.request.closes) link.draining = true;
     if (exchange.request.expect100) {
       // RFC 9110 §10.1.1: the body waits for 100 Continue, or for expect100Timeout.
@@ -199,10 +218,7 @@ export class HttpConnection {
     if (link.gate === exchange) link.gate = null;
     if (this.link !== link) return;
     if (err !== null) {
-      // The body's framing is broken: the socket can carry nothing more. The
-      // responses ahead of it are still read; then the socket is dropped.
-      exchange.broken = true;
-      link.draining = true;
+      this.breakBody(link, exchange);
       this.fail(exchange, err);
       this.dropIfBroken(link);
       return;
@@ -211,33 +227,28 @@ export class HttpConnection {
     this.pump();
   }
 
-  /** Drops the socket when the request whose turn has come had its body cut short. */
-  private dropIfBroken(link: Link): boolean {
-    if (this.first === this.next || !this.queue[this.first].broken) return false;
-    this.onDown(link, null);
-    return true;
+  /** Stops the rest of a body: the socket, its request cut short, carries nothing more. */
+  private cutBody(link: Link, exchange: Exchange): void {
+    exchange.stopBody();
+    if (link.gate === exchange) link.gate = null;
+    link.draining = true;
   }
 
   /**
-   * Whether the next waiting request must wait. Every rule that holds a
-   * request back is here, and only here.
+   * A body that stopped half-way with nobody to answer for it (it failed, or
+   * its caller left): the responses ahead are still read, then the socket is
+   * dropped when its turn comes.
    */
-  private busy(link: Link, waiting: Exchange): boolean {
-    const inFlight = this.next - this.first;
-    // The connection ends after the responses in flight: writing more would be lost.
-    if (link.draining) return true;
-    // A body not all on the wire (held for 100 Continue, or streaming): the
-    // next request's bytes would land inside it.
-    if (link.gate !== null) return true;
-    // Pipelining depth.
-    if (inFlight >= this.options.maxPipelined) return true;
-    if (inFlight === 0) return false;
-    // RFC 9112 §9.3.2: a server that closed without warning may not pipeline;
-    // the first request on the next connection goes alone until its head arrives.
-    if (link.probing) return true;
-    // A re-sent request goes first in line: no response ahead of it can then
-    // announce a close that would force a third write.
-    return waiting.writes > 0;
+  private breakBody(link: Link, exchange: Exchange): void {
+    this.cutBody(link, exchange);
+    exchange.broken = true;
+  }
+
+  /** Drops the socket when the request whose turn has come had its body cut short. */
+  private dropIfBroken(link: Link): boolean {
+    if (this.queue.head?.broken !== true) return false;
+    this.onDown(link, null);
+    return true;
   }
 
   private connect(): void {
@@ -249,39 +260,37 @@ export class HttpConnection {
       link.wire = wire;
       this.pump();
     }).pipe(
-      tap((bytes) => this.onBytes(link, bytes)),
-      parseResponses(() => this.first < this.next && this.queue[this.first].request.isHead, this.limits, link.flow),
+      tap(() => this.onRead(link)),
+      parseResponses(() => this.queue.head?.request.isHead === true, this.limits, link.flow),
     );
-    const subscription = events.subscribe({
+    // A consumer slower than the network pauses the socket itself, so TCP
+    // holds the server back instead of our memory.
+    link.flow.onChange(() => (link.flow.paused ? link.wire?.pause() : link.wire?.resume()));
+    link.subscription = events.subscribe({
       next: (event) => this.onEvent(link, event),
       error: (err) => this.onDown(link, err),
       complete: () => this.onDown(link, null),
     });
-    // A consumer slower than the network pauses the socket itself, so TCP
-    // holds the server back instead of our memory.
-    link.flow.onChange(() => (link.flow.paused ? link.wire?.pause() : link.wire?.resume()));
-    if (this.link === link) link.subscription = subscription;
-    else subscription.unsubscribe();
   }
 
-  // --- Reading -------------------------------------------------------------------
+  // --- Reading: responses to their requests ------------------------------------------
 
-  private onBytes(link: Link, bytes: Uint8Array): void {
+  private onRead(link: Link): void {
     if (this.link !== link) return;
-    link.answerable = this.next - this.first;
+    link.answerable = this.queue.inFlight;
     link.responseTimer?.refresh();
   }
 
   private onEvent(link: Link, event: ParsedEvent): void {
     if (this.link !== link) return;
-    if (link.answerable === 0) {
+    const exchange = this.queue.head;
+    if (link.answerable === 0 || exchange === undefined) {
       // Bytes nobody asked for: typically a 408 before an idle close. They
       // cannot answer a request written since they arrived, so the socket is
       // not used again; such a request may be on the wire, so it is lost.
       this.onDown(link, new ConnectionClosed('the server sent a response nobody asked for', { sent: true }));
       return;
     }
-    const exchange = this.queue[this.first];
     switch (event.type) {
       case 'informational':
         // An unsolicited 100 is passed on and otherwise ignored.
@@ -300,17 +309,10 @@ export class HttpConnection {
   }
 
   private onHead(link: Link, exchange: Exchange, head: HeadEvent): void {
-    if (exchange.bodyPending) {
-      // A final status before the body is all sent (a 417 or 413 instead of
-      // 100 Continue, or an early answer to an upload): the rest is not sent,
-      // and the socket, its request cut short, carries nothing more.
-      exchange.stopBody();
-      link.gate = null;
-      link.draining = true;
-    }
-    const connection = head.headers.get('connection');
-    // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
-    const persistent = head.version === '1.1' ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
+    // A final status before the body is all sent (a 417 or 413 instead of
+    // 100 Continue, or an early answer to an upload): the rest is not sent.
+    if (exchange.bodyPending) this.cutBody(link, exchange);
+    const { persistent, idleMs } = connectionAfter(head, exchange.request.isHead);
     if (!persistent) {
       link.draining = true;
       // The server answered the first request and closes: it does not keep
@@ -319,8 +321,7 @@ export class HttpConnection {
       this.unwriteBehind(link);
     } else {
       link.probing = false;
-      const hint = /(?:^|[,;\s])timeout\s*=\s*"?(\d+)/i.exec(head.headers.get('keep-alive') ?? '');
-      if (hint !== null) link.idleLimit = Math.max(0, Number(hint[1]) * 1000 - KEEP_ALIVE_MARGIN);
+      if (idleMs !== null) link.idleLimit = Math.min(MAX_TIMER, idleMs - Math.min(KEEP_ALIVE_MARGIN, idleMs / 2));
     }
     exchange.subscriber?.next(head);
     if (this.link === link) this.pump();
@@ -329,45 +330,37 @@ export class HttpConnection {
   /**
    * RFC 9112 §9.6: a server that announces its close processes nothing after
    * that response, so the requests written behind it go back to waiting, to
-   * be written on the next socket. Those whose caller has left are dropped.
+   * be written on the next socket. Those whose caller has left are dropped;
+   * one whose streamed body was read cannot be sent again, and fails.
    */
   private unwriteBehind(link: Link): void {
-    const behind = this.queue.splice(this.first + 1, this.next - this.first - 1);
-    this.next = this.first + 1;
     link.answerable = Math.min(link.answerable, 1);
     const resend: Exchange[] = [];
-    for (const exchange of behind) {
-      exchange.stopBody();
+    const spent: Exchange[] = [];
+    for (const exchange of this.queue.takeBehindHead()) {
       if (link.gate === exchange) link.gate = null;
+      exchange.stopBody();
       if (exchange.bodyStarted && exchange.request.stream !== null) {
-        // Not processed, but its stream is spent: it cannot be sent again.
-        const why = 'the server closed the connection before this request; its streamed body cannot be sent twice';
-        this.fail(exchange, new ConnectionClosed(why, { sent: false }));
+        spent.push(exchange);
       } else if (exchange.subscriber !== null) {
         exchange.written = false;
         exchange.bodyStarted = false;
         resend.push(exchange);
       }
     }
-    this.queue.splice(this.next, 0, ...resend);
+    this.queue.requeue(resend);
+    // Caller code runs only once the queue is whole again: it may destroy().
+    const why = 'the server closed the connection before processing this request, whose streamed body was read and cannot be sent again';
+    for (const exchange of spent) this.fail(exchange, new ConnectionClosed(why, { sent: true }));
   }
 
   private onEnd(link: Link, exchange: Exchange): void {
-    this.first++;
+    this.queue.answered();
     link.responses++;
     link.answerable--;
-    if (this.first === this.queue.length) {
-      this.queue = [];
-      this.first = this.next = 0;
-    } else if (this.first > 1024 && this.first * 2 > this.queue.length) {
-      this.queue.splice(0, this.first);
-      this.next -= this.first;
-      this.first = 0;
-    }
-    const subscriber = this.release(exchange);
-    subscriber?.complete();
+    this.release(exchange)?.complete();
     if (this.link !== link || this.dropIfBroken(link)) return;
-    if (link.draining && this.first === this.next) this.retire(link);
+    if (link.draining && this.queue.inFlight === 0) this.retire(link);
     this.pump();
     this.settleClose();
   }
@@ -377,12 +370,12 @@ export class HttpConnection {
     if (this.link !== link) return;
     this.retire(link);
     if (err instanceof ConnectError) {
-      // Nothing was written; the waiting requests fail rather than loop on reconnects.
-      const waiting = this.queue.splice(this.next);
-      for (const exchange of waiting) this.fail(exchange, err);
+      // Nothing was written; the waiting requests fail rather than loop on
+      // reconnects. The next socket still owes the probe this one owed.
+      this.probeNext ||= link.probing;
+      for (const exchange of this.queue.takeWaiting()) this.fail(exchange, err);
     } else {
-      const inFlight = this.queue.splice(this.first, this.next - this.first);
-      this.next = this.first;
+      const inFlight = this.queue.takeInFlight();
       if (inFlight.length > 0 && !link.draining) this.probeNext = true;
       inFlight.forEach((exchange, i) => {
         const own = i === 0 && err instanceof HttpioError && !(err instanceof ConnectionClosed);
@@ -393,29 +386,28 @@ export class HttpConnection {
     this.settleClose();
   }
 
-  // --- Timers ------------------------------------------------------------------------
+  // --- Timers --------------------------------------------------------------------------
 
-  /** Arms the response timeout while requests are in flight, and the idle timer when none are. */
+  /** The idle timer runs while nothing is in flight or waiting; an idle socket lets the process exit. */
   private updateTimers(link: Link): void {
     const wire = link.wire;
     if (wire === null || this.link !== link) return;
-    if (this.next > this.first) {
+    if (this.queue.inFlight > 0) {
       clearTimeout(link.idleTimer);
       link.idleTimer = undefined;
       wire.setIdle(false);
-      this.armTimeout(link);
-    } else if (this.next === this.queue.length && link.idleTimer === undefined && !link.draining) {
+    } else if (this.queue.empty && link.idleTimer === undefined && !link.draining) {
       wire.setIdle(true);
       link.idleTimer = setTimeout(() => {
-        if (this.link === link && this.first === this.queue.length) this.retire(link);
+        if (this.link === link && this.queue.empty) this.retire(link);
       }, link.idleLimit).unref();
     }
   }
 
   /**
-   * One timer per socket, refreshed by every read instead of re-created: it
-   * fires only after `timeout` ms with no byte, and then does nothing if no
-   * request is waiting for one.
+   * One timer per socket, refreshed (not re-created) when a response becomes
+   * awaited and by every read: it fires only after `timeout` ms without a
+   * byte, and then does nothing if nothing is awaited.
    */
   private armTimeout(link: Link): void {
     if (this.options.timeout === 0) return;
@@ -427,17 +419,17 @@ export class HttpConnection {
   }
 
   private onTimeout(link: Link): void {
-    if (this.link !== link || this.next === this.first) return;
-    // Nothing is owed while our own body is still going out, or while a
-    // consumer holds the socket paused.
-    if (link.flow.paused || (link.gate !== null && !link.gate.awaiting100)) {
+    if (this.link !== link || this.queue.inFlight === 0) return;
+    // Nothing is owed while a consumer holds the socket paused, nor while the
+    // awaited request's own body is held for 100 Continue or still going out.
+    if (link.flow.paused || (link.gate !== null && link.gate === this.queue.head)) {
       link.responseTimer?.refresh();
       return;
     }
     this.onDown(link, new ResponseTimeout(`no response byte within timeout (${this.options.timeout} ms)`));
   }
 
-  // --- Endings -----------------------------------------------------------------------
+  // --- Endings ---------------------------------------------------------------------------
 
   /** Drops a socket for good; its requests are the caller's to settle. */
   private retire(link: Link): void {
@@ -446,23 +438,18 @@ export class HttpConnection {
   }
 
   private cancel(exchange: Exchange): void {
-    if (exchange.subscriber === null) return;
-    this.release(exchange);
+    if (this.release(exchange) === null) return;
     const link = this.link;
     if (!exchange.written) {
       // Not on the wire: it simply leaves the queue.
-      const index = this.queue.indexOf(exchange, this.next);
-      if (index !== -1) this.queue.splice(index, 1);
+      this.queue.remove(exchange);
     } else if (link !== null) {
       // A written one stays: its response is still read, so the pipeline
       // stays in step. Its pauses go with its consumer, and a body it was
-      // still sending is cut short, which ends the socket once its turn comes.
-      if (this.queue[this.first] === exchange) link.flow.liftAll();
+      // still sending is cut short.
+      if (this.queue.head === exchange) link.flow.liftAll();
       if (exchange.bodyPending) {
-        exchange.stopBody();
-        if (link.gate === exchange) link.gate = null;
-        exchange.broken = true;
-        link.draining = true;
+        this.breakBody(link, exchange);
         if (this.dropIfBroken(link)) return;
       }
     }
@@ -475,6 +462,8 @@ export class HttpConnection {
     if (subscriber !== null) {
       exchange.subscriber = null;
       this.live--;
+      // A stream never read may be sent by a later request (a retry).
+      if (!exchange.bodyStarted && exchange.request.stream !== null) releaseStream(exchange.request.stream);
     }
     return subscriber;
   }
@@ -487,12 +476,40 @@ export class HttpConnection {
   private settleClose(): void {
     if (this.state === OPEN || this.live > 0 || this.resolveClosed === null) return;
     if (this.link !== null) this.retire(this.link);
-    this.queue = [];
-    this.first = this.next = 0;
+    this.queue.takeAll();
     const resolve = this.resolveClosed;
     this.resolveClosed = null;
     resolve();
   }
+}
+
+/**
+ * What a response says of its connection, read in one pass over its fields:
+ * whether it persists (RFC 9112 §9.3) and how long the server keeps it idle.
+ */
+function connectionAfter(head: HeadEvent, headRequest: boolean): { persistent: boolean; idleMs: number | null } {
+  let close = false;
+  let keepAlive = false;
+  let framed = false;
+  let idleMs: number | null = null;
+  head.headers.forEach((value, name) => {
+    if (name.length !== 10 && name.length !== 14 && name.length !== 17) return;
+    const lower = name.toLowerCase();
+    if (lower === 'connection') {
+      close ||= hasToken(value, 'close');
+      keepAlive ||= hasToken(value, 'keep-alive');
+    } else if (lower === 'keep-alive') {
+      const hint = KEEP_ALIVE_TIMEOUT.exec(value);
+      if (hint !== null) idleMs = Number(hint[1]) * 1000;
+    } else if (lower === 'content-length' || lower === 'transfer-encoding') {
+      framed = true;
+    }
+  });
+  // RFC 9112 §6.3 ¶8: a body framed by neither runs until the close.
+  const untilClose = !framed && !headRequest && head.status !== 204 && head.status !== 304;
+  // 1.1 persists unless "close"; 1.0 only with "keep-alive".
+  const persistent = !untilClose && !close && (head.version === '1.1' || keepAlive);
+  return { persistent, idleMs };
 }
 
 /** The error for a written request whose connection went away. */

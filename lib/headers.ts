@@ -43,6 +43,12 @@ export class HttpHeaders implements Iterable<[string, string]> {
     return false;
   }
 
+  /** Calls `callback` for each field line in wire order, as `Headers.forEach` does. */
+  forEach(callback: (value: string, name: string) => void): void {
+    const raw = this.raw;
+    for (let i = 0; i < raw.length; i += 2) callback(raw[i + 1], raw[i]);
+  }
+
   /** How many field lines there are (after obs-fold unfolding). */
   get size(): number {
     return this.raw.length / 2;

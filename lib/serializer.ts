@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { isBodyStream, isSpent, type BodyStream } from './body';
+import { claimStream, isBodyStream, type BodyStream } from './body';
 import { RequestError } from './errors';
 import { hasToken } from './headers';
 
@@ -86,9 +86,6 @@ export function serializeRequest(method: string, path: string, init: RequestInit
     );
   }
   const stream = isBodyStream(init?.body) ? init!.body as BodyStream : null;
-  if (stream !== null && isSpent(stream)) {
-    throw new RequestError('this AsyncIterable body was read by an earlier request: a retry needs a fresh stream (build the request in defer())');
-  }
   const body = stream === null ? encodeBody(init?.body) : null;
   const declared = init?.contentLength;
   if (declared !== undefined && (typeof declared !== 'number' || !Number.isSafeInteger(declared) || declared < 0)) {
@@ -133,6 +130,10 @@ export function serializeRequest(method: string, path: string, init: RequestInit
   else if (length !== -1 || declaredLength !== null) framing = `Content-Length: ${Math.max(length, 0)}\r\n`;
   if (expect100) framing += 'Expect: 100-continue\r\n';
   const head = `${method} ${path} HTTP/1.1\r\n${hasHost ? '' : `Host: ${host}\r\n`}${fields}${framing}\r\n`;
+  // Last, once nothing else can fail: the request now owns its stream.
+  if (stream !== null && !claimStream(stream)) {
+    throw new RequestError('this AsyncIterable body belongs to another request: a retry needs a fresh stream (build the request in defer())');
+  }
   return {
     head: Buffer.from(head, 'latin1'),
     body: body !== null && body.length > 0 ? body : null,

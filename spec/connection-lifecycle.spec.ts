@@ -163,11 +163,14 @@ describe('HttpConnection lifecycle', () => {
   describe('idle connections', () => {
     it('opens a new connection instead of reusing one past its Keep-Alive timeout', async () => {
       server = await ScriptServer.respondEach((req) => response(200, req.path, { 'Keep-Alive': 'timeout=1, max=100' }));
-      conn = new HttpConnection(server.url);
+      conn = new HttpConnection(server.url, { keepAliveTimeout: 60_000 });
       await firstValueFrom(conn.fetch('GET', '/1'));
       await delay(30);
       await firstValueFrom(conn.fetch('GET', '/2'));
-      // timeout=1 leaves less than the safety margin: the connection is not reused.
+      expect(server.connections.length).toBe(1);
+      // timeout=1 less the margin (half of it, for so short a timeout): gone after 500 ms idle.
+      await server.connections[0].closed;
+      await firstValueFrom(conn.fetch('GET', '/3'));
       expect(server.connections.length).toBe(2);
     });
 

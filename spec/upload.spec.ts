@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import { Observable, defer, firstValueFrom, from, of } from 'rxjs';
 import { HttpConnection } from '../lib/connection';
-import { ConnectionClosed, RequestError } from '../lib/errors';
+import { ConnectError, ConnectionClosed, RequestError } from '../lib/errors';
 import { countRequests, delay, settle, trace } from './support/observe';
 import { ScriptServer, response, type ServerConnection } from './support/script-server';
 
@@ -125,6 +125,23 @@ describe('uploads', () => {
       expect((await firstValueFrom(fresh)).text()).toBe(digest(Buffer.from('abc')));
     });
 
+    it('lets a retry send an AsyncIterable body that a failed connect never read', async () => {
+      const gone = await ScriptServer.start(() => undefined);
+      const port = gone.port;
+      await gone.close();
+      const body = generate(['kept']);
+      conn = new HttpConnection(`http://127.0.0.1:${port}`);
+      const request = conn.fetch('PUT', '/retry', { body });
+      expect((await settle(request)).error).toBeInstanceOf(ConnectError);
+      server = await ScriptServer.start(async (c) => {
+        const req = await c.nextRequest();
+        await c.write(response(200, req.body.toString()));
+      });
+      conn.destroy();
+      conn = new HttpConnection(server.url);
+      expect((await firstValueFrom(conn.fetch('PUT', '/retry', { body }))).text()).toBe('kept');
+    });
+
     it('does not time out while its own body is still going out', async () => {
       server = await digestServer();
       conn = new HttpConnection(server.url, { timeout: 100 });
@@ -238,7 +255,9 @@ describe('uploads', () => {
       ]);
       expect(first.values[0].text()).toBe('first');
       expect(streamed.error).toBeInstanceOf(ConnectionClosed);
-      expect((streamed.error as ConnectionClosed).sent).toBeFalse();
+      // Its bytes were written, though the close shows it was not processed.
+      expect((streamed.error as ConnectionClosed).sent).toBeTrue();
+      expect((streamed.error as Error).message).toContain('before processing');
     });
   });
 
