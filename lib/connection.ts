@@ -2,12 +2,12 @@ import { Observable, tap, type Subscriber } from 'rxjs';
 import { releaseStream } from './body';
 import { ConnectError, ConnectionClosed, HttpioError, RequestError, ResponseTimeout } from './errors';
 import type { HeadEvent, ResponseEvent } from './events';
-import { hasToken } from './headers';
 import { Exchange, Link } from './link';
-import { RequestQueue } from './queue';
 import { readAll } from './operators';
 import { parseOrigin, resolveOptions, type ConnectionOptions, type Origin, type ResolvedOptions } from './options';
 import { parseResponses, type ParsedEvent, type ParserLimits } from './parser';
+import { connectionAfter, idleLimit } from './persistence';
+import { RequestQueue } from './queue';
 import type { HttpResponse } from './response';
 import { serializeRequest, type RequestInit, type SerializedRequest } from './serializer';
 import { openSocket } from './socket';
@@ -15,13 +15,6 @@ import { openSocket } from './socket';
 const OPEN = 0;
 const CLOSING = 1;
 const DESTROYED = 2;
-
-/** Drop an idle connection this long (at most) before the server's announced keep-alive timeout. */
-const KEEP_ALIVE_MARGIN = 1_000;
-/** The longest a Node.js timer can wait. */
-const MAX_TIMER = 0x7fffffff;
-/** `timeout=N` in a Keep-Alive field (RFC 2068 §19.7.1.1, still what servers send). */
-const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*"?(\d+)/i;
 
 /**
  * A pipelining HTTP/1.1 connection to one origin. Each request is a cold
@@ -321,7 +314,7 @@ export class HttpConnection {
       this.unwriteBehind(link);
     } else {
       link.probing = false;
-      if (idleMs !== null) link.idleLimit = Math.min(MAX_TIMER, idleMs - Math.min(KEEP_ALIVE_MARGIN, idleMs / 2));
+      if (idleMs !== null) link.idleLimit = idleLimit(idleMs);
     }
     exchange.subscriber?.next(head);
     if (this.link === link) this.pump();
@@ -481,35 +474,6 @@ export class HttpConnection {
     this.resolveClosed = null;
     resolve();
   }
-}
-
-/**
- * What a response says of its connection, read in one pass over its fields:
- * whether it persists (RFC 9112 §9.3) and how long the server keeps it idle.
- */
-function connectionAfter(head: HeadEvent, headRequest: boolean): { persistent: boolean; idleMs: number | null } {
-  let close = false;
-  let keepAlive = false;
-  let framed = false;
-  let idleMs: number | null = null;
-  head.headers.forEach((value, name) => {
-    if (name.length !== 10 && name.length !== 14 && name.length !== 17) return;
-    const lower = name.toLowerCase();
-    if (lower === 'connection') {
-      close ||= hasToken(value, 'close');
-      keepAlive ||= hasToken(value, 'keep-alive');
-    } else if (lower === 'keep-alive') {
-      const hint = KEEP_ALIVE_TIMEOUT.exec(value);
-      if (hint !== null) idleMs = Number(hint[1]) * 1000;
-    } else if (lower === 'content-length' || lower === 'transfer-encoding') {
-      framed = true;
-    }
-  });
-  // RFC 9112 §6.3 ¶8: a body framed by neither runs until the close.
-  const untilClose = !framed && !headRequest && head.status !== 204 && head.status !== 304;
-  // 1.1 persists unless "close"; 1.0 only with "keep-alive".
-  const persistent = !untilClose && !close && (head.version === '1.1' || keepAlive);
-  return { persistent, idleMs };
 }
 
 /** The error for a written request whose connection went away. */
