@@ -2,21 +2,9 @@ import { firstValueFrom } from 'rxjs';
 import { HttpConnection } from '../lib/connection';
 import { ConnectError, ConnectionClosed, InvalidResponse, ResponseTimeout, UnsupportedResponse } from '../lib/errors';
 import { countRequests, delay, settle, trace } from './support/observe';
-import { ScriptServer, response, type ServerConnection } from './support/script-server';
+import { ScriptServer, response } from './support/script-server';
+import { read, untilClientLeaves } from './support/scripts';
 import { stalledListener } from './support/stalled-listener';
-
-/** Reads `n` requests and returns their paths. */
-async function read(c: ServerConnection, n: number): Promise<string[]> {
-  const paths = [];
-  for (let i = 0; i < n; i++) paths.push((await c.nextRequest()).path);
-  return paths;
-}
-
-/** Waits for the client to end its side (the server is half-open), then ends ours. */
-async function untilClientCloses(c: ServerConnection): Promise<void> {
-  while (await c.nextRequest(Infinity).then(() => true, () => false));
-  await c.end();
-}
 
 describe('HttpConnection faults', () => {
   let server: ScriptServer | undefined;
@@ -268,7 +256,7 @@ describe('HttpConnection faults', () => {
         if (c.index === 0) {
           await read(c, 2);
           await c.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n');
-          return untilClientCloses(c);
+          return untilClientLeaves(c);
         }
         const req = await c.nextRequest();
         await c.write(response(200, req.path));
@@ -292,7 +280,7 @@ describe('HttpConnection faults', () => {
       server = await ScriptServer.start(async (c) => {
         await c.nextRequest();
         await c.write(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(4000)}`);
-        await untilClientCloses(c);
+        await untilClientLeaves(c);
       });
       conn = new HttpConnection(server.url, { maxHeaderSize: 1024 });
       const outcome = await settle(conn.fetch('GET', '/'));
@@ -325,7 +313,7 @@ describe('HttpConnection faults', () => {
     it('errors with ResponseTimeout when no byte arrives in time, and drops the connection', async () => {
       server = await ScriptServer.start(async (c) => {
         const req = await c.nextRequest();
-        if (c.index === 0) return untilClientCloses(c);
+        if (c.index === 0) return untilClientLeaves(c);
         await c.write(response(200, req.path));
       });
       conn = new HttpConnection(server.url, { timeout: 100 });

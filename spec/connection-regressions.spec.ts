@@ -8,18 +8,8 @@ import { ConnectError, ConnectionClosed, RequestError, ResponseTimeout } from '.
 import { writeTo } from '../lib/operators';
 import { FakeWire } from './support/fake-wire';
 import { countRequests, delay, settle } from './support/observe';
-import { ScriptServer, response, type ServerConnection } from './support/script-server';
-
-/** Reads `n` requests and returns their paths. */
-async function read(c: ServerConnection, n: number): Promise<string[]> {
-  const paths = [];
-  for (let i = 0; i < n; i++) paths.push((await c.nextRequest()).path);
-  return paths;
-}
-
-async function* generate(pieces: Array<string | Uint8Array>) {
-  for (const piece of pieces) yield piece;
-}
+import { ScriptServer, response } from './support/script-server';
+import { generate, read } from './support/scripts';
 
 /** A settle() that never rejects: a hang shows as `undefined`, not as an unhandled rejection. */
 function outcomeOf<T>(promise: ReturnType<typeof settle<T>>) {

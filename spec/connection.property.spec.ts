@@ -7,6 +7,7 @@ import type { HttpResponse } from '../lib/response';
 import { clientGone, planResponse, untilClientLeaves, wirePaths, withServer, type Framing, type Planned } from './support/exchange';
 import { countRequests, settle, type Outcome } from './support/observe';
 import { response, type ServerConnection } from './support/script-server';
+import { read } from './support/scripts';
 
 // Property tests of the connection over real loopback sockets: a scripted
 // server closes, resets or splits the stream wherever fast-check (or an
@@ -17,13 +18,6 @@ import { response, type ServerConnection } from './support/script-server';
 /** Per fetch, so that a hang fails the run (which withServer bounds too). */
 const FETCH_TIMEOUT = 2000;
 const RUN_TIMEOUT = 4000;
-
-/** Reads `n` requests and returns them. */
-async function read(c: ServerConnection, n: number): Promise<string[]> {
-  const paths = [];
-  for (let i = 0; i < n; i++) paths.push((await c.nextRequest()).path);
-  return paths;
-}
 
 /** Answers every request with its planned Content-Length response until the client leaves. */
 async function answerEach(c: ServerConnection): Promise<void> {

@@ -5,6 +5,7 @@ import { HttpConnection } from '../lib/connection';
 import { ConnectError, ConnectionClosed, RequestError } from '../lib/errors';
 import { countRequests, delay, settle, trace } from './support/observe';
 import { ScriptServer, response, type ServerConnection } from './support/script-server';
+import { generate, untilClientLeaves } from './support/scripts';
 
 /** Waits until the connection has received a whole request head; returns the bytes after it. */
 async function afterHead(c: ServerConnection, timeoutMs = 2000): Promise<Buffer> {
@@ -24,16 +25,6 @@ function digestServer(): Promise<ScriptServer> {
 
 function digest(bytes: Uint8Array): string {
   return `${bytes.length} ${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-async function* generate(pieces: Array<string | Uint8Array>) {
-  for (const piece of pieces) yield piece;
-}
-
-/** Ends our side once the client has ended its own (the script server is half-open). */
-async function untilClientLeaves(c: ServerConnection): Promise<void> {
-  while (await c.nextRequest(Infinity).then(() => true, () => false));
-  await c.end();
 }
 
 describe('uploads', () => {
