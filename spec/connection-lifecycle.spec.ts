@@ -5,6 +5,7 @@ import { HttpConnection } from '../lib/connection';
 import { ConnectionClosed } from '../lib/errors';
 import { countRequests, delay, settle } from './support/observe';
 import { ScriptServer, response } from './support/script-server';
+import { untilClientLeaves } from './support/scripts';
 
 describe('HttpConnection lifecycle', () => {
   let server: ScriptServer | undefined;
@@ -196,22 +197,55 @@ describe('HttpConnection lifecycle', () => {
 
     it('does not keep the process alive', async () => {
       server = await ScriptServer.respondEach(() => response(200, 'bye'));
-      const script = `
-        const { HttpConnection } = require(${JSON.stringify(path.resolve(__dirname, '../lib'))});
-        new HttpConnection(process.argv[1], { keepAliveTimeout: 60000, timeout: 60000 })
+      const run = await runChild(`
+        new HttpConnection(url, { keepAliveTimeout: 60000, timeout: 60000 })
           .fetch('GET', '/').subscribe((res) => console.log(res.text()));
-      `;
-      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script, server.url], {
-        cwd: path.resolve(__dirname, '..'),
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      const killer = setTimeout(() => child.kill(), 8_000);
-      const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(signal ?? c)));
-      clearTimeout(killer);
-      expect(code).toBe(0);
-      expect(output.trim()).toBe('bye');
+      `, server.url);
+      expect(run).toEqual({ code: 0, output: 'bye' });
+    }, 10_000);
+  });
+
+  describe('leaving nothing behind', () => {
+    // A child process must exit by itself: a timer or socket left running would hold it.
+    it('lets the process exit after destroy() with requests in flight and waiting', async () => {
+      server = await ScriptServer.start((c) => untilClientLeaves(c));
+      const run = await runChild(`
+        const conn = new HttpConnection(url, { maxPipelined: 1, expect100Timeout: 60000, timeout: 60000 });
+        for (const p of ['/1', '/2', '/3']) conn.fetch('PUT', p, { body: 'x', expect100: true }).subscribe({ error: (e) => console.log(e.name) });
+        setTimeout(() => conn.destroy(), 100);
+      `, server.url);
+      expect(run).toEqual({ code: 0, output: 'ConnectionClosed\nConnectionClosed\nConnectionClosed' });
+    }, 10_000);
+
+    it('lets the process exit after close() once the pending requests are answered', async () => {
+      server = await ScriptServer.respondEach((req) => response(200, req.path));
+      const run = await runChild(`
+        const conn = new HttpConnection(url, { keepAliveTimeout: 60000, timeout: 60000 });
+        for (const p of ['/1', '/2']) conn.fetch('GET', p).subscribe((res) => console.log(res.text()));
+        conn.close().then(() => console.log('closed'));
+      `, server.url);
+      expect(run).toEqual({ code: 0, output: '/1\n/2\nclosed' });
     }, 10_000);
   });
 });
+
+/**
+ * Runs `body` in a child Node.js process with `HttpConnection` and `url` in
+ * scope; resolves with its exit code (or the signal that had to stop it after
+ * 8 s) and what it printed.
+ */
+async function runChild(body: string, url: string): Promise<{ code: unknown; output: string }> {
+  const script = `const { HttpConnection } = require(${JSON.stringify(path.resolve(__dirname, '../lib'))});
+    const url = process.argv[1];
+    ${body}`;
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script, url], {
+    cwd: path.resolve(__dirname, '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  const killer = setTimeout(() => child.kill(), 8_000);
+  const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(signal ?? c)));
+  clearTimeout(killer);
+  return { code, output: output.trim() };
+}
