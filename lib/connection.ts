@@ -386,10 +386,13 @@ export class HttpConnection {
     const wire = link.wire;
     if (wire === null || this.link !== link) return;
     if (this.queue.inFlight > 0) {
+      if (!link.idle) return;
+      link.idle = false;
       clearTimeout(link.idleTimer);
       link.idleTimer = undefined;
       wire.setIdle(false);
-    } else if (this.queue.empty && link.idleTimer === undefined && !link.draining) {
+    } else if (this.queue.empty && !link.idle && !link.draining) {
+      link.idle = true;
       wire.setIdle(true);
       link.idleTimer = setTimeout(() => {
         if (this.link === link && this.queue.empty) this.retire(link);

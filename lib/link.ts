@@ -100,6 +100,8 @@ export class Link {
   /** Milliseconds of idleness after which the connection is dropped, from `Keep-Alive: timeout` or the option. */
   idleLimit: number;
   idleTimer: NodeJS.Timeout | undefined = undefined;
+  /** Whether the socket is unref'd (idle): tracked so that it is switched only on a change. */
+  idle = false;
   /** Runs while requests are in flight; refreshed by every read and write, never re-created. */
   responseTimer: NodeJS.Timeout | undefined = undefined;
 

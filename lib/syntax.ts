@@ -46,6 +46,14 @@ export function checkText(buf: Buffer, start: number, end: number, what: string)
  * with one value) is accepted; differing values are not.
  */
 export function parseContentLength(value: string, previous: number): number {
+  // The common case, plain digits, without splitting or a regular expression.
+  let digits = 0;
+  while (digits < value.length && value.charCodeAt(digits) >= 0x30 && value.charCodeAt(digits) <= 0x39) digits++;
+  if (digits === value.length && digits > 0 && digits < 16) {
+    const n = Number(value);
+    if (previous !== -1 && n !== previous) throw new InvalidResponse(`differing Content-Length values: ${previous} and ${n}`);
+    return n;
+  }
   let length = previous;
   for (const part of value.split(',')) {
     const text = part.trim();
