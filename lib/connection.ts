@@ -203,8 +203,14 @@ export class HttpConnection {
     link.gate = exchange;
     if (exchange.sendBody(link.wire, (err) => this.onBodyEnd(link, exchange, err))) {
       link.gate = null;
+      this.bodySent(link, exchange);
       this.pump();
     }
+  }
+
+  /** The awaited request's body is all out: its response is owed from now, not from when its head went. */
+  private bodySent(link: Link, exchange: Exchange): void {
+    if (this.queue.head === exchange) link.responseTimer?.refresh();
   }
 
   private onBodyEnd(link: Link, exchange: Exchange, err: RequestError | null): void {
@@ -216,7 +222,7 @@ export class HttpConnection {
       this.dropIfBroken(link);
       return;
     }
-    link.responseTimer?.refresh();
+    this.bodySent(link, exchange);
     this.pump();
   }
 
