@@ -2,6 +2,7 @@ import { Observable, tap, type Subscriber } from 'rxjs';
 import { releaseStream } from './body';
 import { ConnectError, ConnectionClosed, HttpioError, RequestError, ResponseTimeout } from './errors';
 import type { HeadEvent, ResponseEvent } from './events';
+import type { DataChunk } from './flow';
 import { Exchange, Link } from './link';
 import { readAll } from './operators';
 import { parseOrigin, resolveOptions, type ConnectionOptions, type Origin, type ResolvedOptions } from './options';
@@ -263,8 +264,13 @@ export class HttpConnection {
       parseResponses(() => this.queue.head?.request.isHead === true, this.limits, link.flow),
     );
     // A consumer slower than the network pauses the socket itself, so TCP
-    // holds the server back instead of our memory.
-    link.flow.onChange(() => (link.flow.paused ? link.wire?.pause() : link.wire?.resume()));
+    // holds the server back instead of our memory. The response is owed a
+    // whole timeout again from the moment reading resumes.
+    link.flow.onChange(() => {
+      if (link.flow.paused) return link.wire?.pause();
+      link.wire?.resume();
+      link.responseTimer?.refresh();
+    });
     link.subscription = events.subscribe({
       next: (event) => this.onEvent(link, event),
       error: (err) => this.onDown(link, err),
@@ -302,6 +308,11 @@ export class HttpConnection {
       case 'end':
         this.onEnd(link, exchange);
         return;
+      case 'data':
+        // Its pause() belongs to this request: unsubscribing lifts it.
+        (event as DataChunk).owner = exchange;
+        exchange.subscriber?.next(event);
+        return;
       default:
         exchange.subscriber?.next(event);
     }
@@ -315,8 +326,9 @@ export class HttpConnection {
     if (!persistent) {
       link.draining = true;
       // The server answered the first request and closes: it does not keep
-      // connections, so the next socket carries one request at a time.
-      if (link.responses === 0) this.probeNext = true;
+      // connections, so the next socket carries one request at a time (unless
+      // the caller asked for the close).
+      if (link.responses === 0 && !exchange.request.closes) this.probeNext = true;
       this.unwriteBehind(link);
     } else {
       link.probing = false;
@@ -334,11 +346,13 @@ export class HttpConnection {
    */
   private unwriteBehind(link: Link): void {
     link.answerable = Math.min(link.answerable, 1);
+    const behind = this.queue.takeBehindHead();
     const resend: Exchange[] = [];
     const spent: Exchange[] = [];
-    for (const exchange of this.queue.takeBehindHead()) {
+    for (const exchange of behind) {
+      // A held body must not go out on this socket when its timer fires.
+      exchange.stopHolding();
       if (link.gate === exchange) link.gate = null;
-      exchange.stopBody();
       if (exchange.bodyStarted && exchange.request.stream !== null) {
         spent.push(exchange);
       } else if (exchange.subscriber !== null) {
@@ -348,7 +362,9 @@ export class HttpConnection {
       }
     }
     this.queue.requeue(resend);
-    // Caller code runs only once the queue is whole again: it may destroy().
+    // Caller code runs only from here, once the queue is whole again (a
+    // stream's teardown, an error callback): it may destroy() or unsubscribe.
+    for (const exchange of spent) exchange.stopBody();
     const why = 'the server closed the connection before processing this request, whose streamed body was read and cannot be sent again';
     for (const exchange of spent) this.fail(exchange, new ConnectionClosed(why, { sent: true }));
   }
@@ -367,20 +383,21 @@ export class HttpConnection {
   /** The socket ended or failed (err null: the server closed between responses). */
   private onDown(link: Link, err: unknown): void {
     if (this.link !== link) return;
-    this.retire(link);
+    this.link = null;
+    let failed: Exchange[];
     if (err instanceof ConnectError) {
       // Nothing was written; the waiting requests fail rather than loop on
       // reconnects. The next socket still owes the probe this one owed.
       this.probeNext ||= link.probing;
-      for (const exchange of this.queue.takeWaiting()) this.fail(exchange, err);
+      failed = this.queue.takeWaiting();
     } else {
-      const inFlight = this.queue.takeInFlight();
-      if (inFlight.length > 0 && !link.draining) this.probeNext = true;
-      inFlight.forEach((exchange, i) => {
-        const own = i === 0 && err instanceof HttpioError && !(err instanceof ConnectionClosed);
-        this.fail(exchange, own ? err : lost(err, i));
-      });
+      failed = this.queue.takeInFlight();
+      if (failed.length > 0 && !link.draining) this.probeNext = true;
     }
+    // Caller code runs only from here (a body's teardown, error callbacks),
+    // with the queue and the probe settled.
+    link.shutDown();
+    failed.forEach((exchange, i) => this.fail(exchange, errorFor(err, i)));
     this.pump();
     this.settleClose();
   }
@@ -449,7 +466,7 @@ export class HttpConnection {
       // A written one stays: its response is still read, so the pipeline
       // stays in step. Its pauses go with its consumer, and a body it was
       // still sending is cut short.
-      if (this.queue.head === exchange) link.flow.liftAll();
+      link.flow.liftFor(exchange);
       if (exchange.bodyPending) {
         this.breakBody(link, exchange);
         if (this.dropIfBroken(link)) return;
@@ -485,8 +502,15 @@ export class HttpConnection {
   }
 }
 
-/** The error for a written request whose connection went away. */
-function lost(err: unknown, position: number): ConnectionClosed {
+/**
+ * The error for the request at `position` among those a lost socket fails
+ * (err null: the server closed between responses). The awaited one gets the
+ * fault it caused (a malformed response, a timeout); the others, written and
+ * unanswered, get ConnectionClosed {sent: true}. A failed connect wrote nothing.
+ */
+function errorFor(err: unknown, position: number): unknown {
+  if (err instanceof ConnectError) return err;
+  if (position === 0 && err instanceof HttpioError && !(err instanceof ConnectionClosed)) return err;
   const why = err === null
     ? 'the server closed the connection before the response ended'
     : position === 0 && err instanceof ConnectionClosed

@@ -6,36 +6,34 @@ import type { DataEvent } from './events';
  * and reading resumes when the last one is lifted.
  */
 export class ReadControl {
-  /** Pauses not yet lifted. */
-  private pauses = 0;
-  /** Bumped by liftAll(), which voids every lift function handed out before. */
-  private generation = 0;
+  /** Pauses not yet lifted, each with the consumer that took it. */
+  private readonly holds = new Set<{ readonly owner: unknown }>();
   private readonly listeners: Array<() => void> = [];
 
   get paused(): boolean {
-    return this.pauses > 0;
+    return this.holds.size > 0;
   }
 
-  /** Stops reading until the returned function is called (once; later calls do nothing). */
-  pause(): () => void {
-    this.pauses++;
-    if (this.pauses === 1) this.notify();
-    const generation = this.generation;
-    let lifted = false;
+  /**
+   * Stops reading until the returned function is called (once; later calls
+   * do nothing). `owner` is the consumer taking it, for liftFor().
+   */
+  pause(owner: unknown = null): () => void {
+    const hold = { owner };
+    this.holds.add(hold);
+    if (this.holds.size === 1) this.notify();
     return () => {
-      if (lifted || generation !== this.generation) return;
-      lifted = true;
-      this.pauses--;
-      if (this.pauses === 0) this.notify();
+      if (this.holds.delete(hold) && this.holds.size === 0) this.notify();
     };
   }
 
-  /** Lifts every pause: for a consumer that went away without lifting its own. */
-  liftAll(): void {
-    if (this.pauses === 0) return;
-    this.pauses = 0;
-    this.generation++;
-    this.notify();
+  /** Lifts the pauses `owner` took: for a consumer that went away without lifting its own. */
+  liftFor(owner: unknown): void {
+    let lifted = false;
+    for (const hold of this.holds) {
+      if (hold.owner === owner) lifted = this.holds.delete(hold);
+    }
+    if (lifted && this.holds.size === 0) this.notify();
   }
 
   /** Called on every change; a listener reads `paused` itself, as it may change again meanwhile. */
@@ -51,10 +49,12 @@ export class ReadControl {
 /** A body piece that can hold the connection back while its consumer catches up. */
 export class DataChunk implements DataEvent {
   readonly type = 'data' as const;
+  /** The consumer it is delivered to, set on delivery: whose pause it is. */
+  owner: unknown = null;
 
   constructor(readonly data: Uint8Array, private readonly control: ReadControl) {}
 
   pause(): () => void {
-    return this.control.pause();
+    return this.control.pause(this.owner);
   }
 }

@@ -69,7 +69,8 @@ export class Exchange {
     cancel?.();
   }
 
-  private stopHolding(): void {
+  /** Clears a hold for 100 Continue; runs no caller code. */
+  stopHolding(): void {
     clearTimeout(this.expectTimer);
     this.expectTimer = undefined;
     this.awaiting100 = false;

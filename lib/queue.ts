@@ -73,7 +73,9 @@ export class RequestQueue {
 
   /** Puts requests back in front of the waiting ones, to be written again. */
   requeue(exchanges: Exchange[]): void {
-    this.items.splice(this.next, 0, ...exchanges);
+    if (exchanges.length === 0) return;
+    // Not splice(...exchanges): spreading a long list overflows the call stack.
+    this.items = this.items.slice(0, this.next).concat(exchanges, this.items.slice(this.next));
   }
 
   /** Takes every waiting request out of the queue. */

@@ -1,7 +1,7 @@
 // Each spec here reproduced a defect found in review; they stay so that none comes back.
 import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
-import { firstValueFrom, from } from 'rxjs';
+import { Observable, firstValueFrom, from, tap } from 'rxjs';
 import { MAX_OBSERVABLE_BACKLOG, writeBody } from '../lib/body';
 import { HttpConnection } from '../lib/connection';
 import { ConnectError, ConnectionClosed, RequestError, ResponseTimeout } from '../lib/errors';
@@ -190,5 +190,103 @@ describe('HttpConnection regressions', () => {
     expect(outcome.error).toBeUndefined();
     expect((outcome.values[0] as { text(): string } | undefined)?.text()).toBe('/after');
     expect(countRequests(server.connections[0].received)).toBe(1);
+  });
+
+  // Found in a second review.
+  it('gives the awaited response a whole timeout after a consumer lifts its pause', async () => {
+    // The server sends half of a body, then the rest 950 ms later. The
+    // consumer holds the connection paused from the first piece until 600 ms,
+    // so the response has been owed for only 350 ms of a 400 ms timeout.
+    server = await ScriptServer.start(async (c) => {
+      await c.nextRequest();
+      await c.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello');
+      await delay(950);
+      await c.write('world');
+    });
+    conn = new HttpConnection(server.url, { timeout: 400 });
+    let paused = false;
+    const result = await settle(
+      conn.request('GET', '/slow-after-pause').pipe(
+        tap((event) => {
+          if (event.type === 'data' && !paused) {
+            paused = true;
+            setTimeout(event.pause(), 600);
+          }
+        }),
+      ),
+      3000,
+    );
+    // Before a fix: the timer, refreshed only when it fired during the pause
+    // (at 400 ms), fires at 800 ms, 200 ms after the lift: ResponseTimeout.
+    expect((result.error as Error | undefined)?.name).withContext('error').toBeUndefined();
+    expect(result.completed).toBeTrue();
+  });
+
+  it('keeps a pause taken on the last piece of a finished response when the next request is unsubscribed', async () => {
+    // docs/transfers.md: "Unsubscribing lifts the pauses of that request ...
+    // A pause taken on a body's last piece outlives the request's completion
+    // ... the responses behind wait until it lifts the pause."
+    server = await ScriptServer.start(async (c) => {
+      await read(c, 3);
+      await c.write(response(200, 'aaa') + response(200, 'bbb') + response(200, 'ccc'));
+    });
+    conn = new HttpConnection(server.url);
+    let liftA: (() => void) | undefined;
+    const a = settle(
+      conn.request('GET', '/a').pipe(
+        // A's consumer is busy with its last piece (a full sink, say).
+        tap((event) => {
+          if (event.type === 'data') liftA = event.pause();
+        }),
+      ),
+    );
+    const b = conn.request('GET', '/b').subscribe();
+    const cEvents: string[] = [];
+    conn.request('GET', '/c').subscribe({
+      next: (event) => cEvents.push(event.type),
+      complete: () => cEvents.push('complete'),
+      error: (err) => cEvents.push(`error ${(err as Error).name}`),
+    });
+    expect((await a).completed).toBeTrue();
+    expect(liftA).toBeDefined();
+    await delay(50);
+    expect(cEvents).withContext('C before anything').toEqual([]);
+    // B's caller leaves; B has taken no pause of its own.
+    b.unsubscribe();
+    await delay(100);
+    // Before a fix: liftAll() lifted A's pause too, and C was read and delivered.
+    expect(cEvents).withContext('C while A still holds its pause').toEqual([]);
+    liftA!();
+    await delay(100);
+    expect(cEvents).toEqual(['head', 'data', 'complete']);
+  });
+
+  it('settles the requests behind an announced close when a streamed body\'s teardown calls destroy()', async () => {
+    // unwriteBehind() stops the bodies of the requests it takes back before
+    // the queue is whole again; stopping an Observable body runs its
+    // teardown, which is caller code (a finalize(), say).
+    server = await ScriptServer.start(async (c) => {
+      if (c.index > 0) return;
+      await read(c, 2);
+      await delay(50); // the head of the PUT and its first chunk arrive
+      await c.write(response(200, 'first', { Connection: 'close' }));
+      await c.end();
+    });
+    conn = new HttpConnection(server.url);
+    const c = conn;
+    const first = outcomeOf(settle(conn.fetch('GET', '/a'), 1000));
+    const behind = outcomeOf(settle(conn.fetch('GET', '/b'), 1000));
+    // A body still streaming when the close is announced; its teardown gives up on the connection.
+    const body = new Observable<string>((subscriber) => {
+      subscriber.next('x');
+      return () => c.destroy();
+    });
+    const upload = outcomeOf(settle(conn.fetch('PUT', '/c', { body }), 1000));
+    await first;
+    expect((await upload)?.error).withContext('the upload').toBeDefined();
+    const outcome = await behind;
+    // Before a fix: /b is put back into the queue of a destroyed connection and never settles.
+    expect(outcome).withContext('/b never settled').toBeDefined();
+    expect(conn.pending).toBe(0);
   });
 });
