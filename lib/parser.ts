@@ -443,12 +443,18 @@ export function parseResponses(
         if (parser.finish()) subscriber.complete();
         else subscriber.error(new ConnectionClosed('the connection closed in the middle of a response', { sent: true }));
       };
-      flow.onChange(() => {
+      const resume = () => {
         if (flow.paused || held === null || subscriber.closed) return;
         const rest = held;
         held = null;
         feed(rest);
         if (held === null && ended && !subscriber.closed) end();
+      };
+      // The held bytes are parsed in a microtask, not inside the call that
+      // lifted the pause: that may be an unsubscribe() or a drain handler,
+      // which should not see other responses' events run within it.
+      flow.onChange(() => {
+        if (!flow.paused && held !== null) queueMicrotask(resume);
       });
 
       const subscription = source.subscribe({

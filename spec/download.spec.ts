@@ -4,6 +4,7 @@ import { HttpConnection } from '../lib/connection';
 import type { ResponseEvent } from '../lib/events';
 import { writeTo } from '../lib/operators';
 import { BulkServer } from './support/bulk-server';
+import { ScriptServer } from './support/script-server';
 import { delay, settle } from './support/observe';
 
 const MiB = 1024 * 1024;
@@ -83,6 +84,41 @@ describe('downloads with backpressure', () => {
     // What the server sent beyond what the sink took sits in kernel buffers and one read.
     expect(maxAhead).toBeLessThan(16 * MiB);
   }, 30_000);
+
+  it('delivers what a pause held after the lifting call has returned, not inside it', async () => {
+    // One read holding several chunks: the pause on the first holds the rest of the read.
+    const script = await ScriptServer.start(async (c) => {
+      await c.nextRequest();
+      await c.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n1\r\nc\r\n0\r\n\r\n');
+    });
+    const c = new HttpConnection(script.url);
+    try {
+      let lift: (() => void) | undefined;
+      let lifting = false;
+      const seen: string[] = [];
+      const done = new Promise<void>((resolve) =>
+        c.request('GET', '/').subscribe({
+          next(event) {
+            if (event.type !== 'data') return;
+            seen.push(`${Buffer.from(event.data).toString()}${lifting ? ' (inside the lift)' : ''}`);
+            if (lift === undefined) lift = event.pause();
+          },
+          complete: () => resolve(),
+        }),
+      );
+      while (lift === undefined) await delay(5);
+      await delay(20);
+      expect(seen).toEqual(['a']);
+      lifting = true;
+      lift();
+      lifting = false;
+      await done;
+      expect(seen).toEqual(['a', 'b', 'c']);
+    } finally {
+      c.destroy();
+      await script.close();
+    }
+  });
 
   it('lets pauses nest and ignores a second call of the same resume', async () => {
     server = await BulkServer.start(8 * MiB);
