@@ -5,6 +5,7 @@ import { DEFAULT_OPTIONS } from '../lib/options';
 import { countRequests, delay, settle } from './support/observe';
 import { ScriptServer, response, type ServerConnection } from './support/script-server';
 import { generate, untilClientLeaves } from './support/scripts';
+import { tearDown } from './support/fixture';
 
 // What README.md, docs/connection.md and docs/transfers.md promise, one claim per spec.
 
@@ -31,8 +32,7 @@ describe('HttpConnection, as documented', () => {
   let conn: HttpConnection | undefined;
 
   afterEach(async () => {
-    conn?.destroy();
-    await server?.close();
+    await tearDown(conn, server);
     server = conn = undefined;
   });
 

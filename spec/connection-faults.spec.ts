@@ -5,14 +5,14 @@ import { countRequests, delay, settle, trace } from './support/observe';
 import { ScriptServer, response } from './support/script-server';
 import { read, untilClientLeaves } from './support/scripts';
 import { stalledListener } from './support/stalled-listener';
+import { tearDown } from './support/fixture';
 
 describe('HttpConnection faults', () => {
   let server: ScriptServer | undefined;
   let conn: HttpConnection | undefined;
 
   afterEach(async () => {
-    conn?.destroy();
-    await server?.close();
+    await tearDown(conn, server);
     server = conn = undefined;
   });
 

@@ -6,15 +6,14 @@ import { ConnectionClosed } from '../lib/errors';
 import { countRequests, delay, settle } from './support/observe';
 import { ScriptServer, response } from './support/script-server';
 import { untilClientLeaves } from './support/scripts';
+import { tearDown } from './support/fixture';
 
 describe('HttpConnection lifecycle', () => {
   let server: ScriptServer | undefined;
   let conn: HttpConnection | undefined;
 
   afterEach(async () => {
-    conn?.destroy();
-    await server?.close();
-    expect(server?.errors ?? []).toEqual([]);
+    await tearDown(conn, server);
     server = conn = undefined;
   });
 

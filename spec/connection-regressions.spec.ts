@@ -10,6 +10,7 @@ import { FakeWire } from './support/fake-wire';
 import { countRequests, delay, settle } from './support/observe';
 import { ScriptServer, response } from './support/script-server';
 import { generate, read } from './support/scripts';
+import { tearDown } from './support/fixture';
 
 /** A settle() that never rejects: a hang shows as `undefined`, not as an unhandled rejection. */
 function outcomeOf<T>(promise: ReturnType<typeof settle<T>>) {
@@ -22,8 +23,7 @@ describe('HttpConnection regressions', () => {
   let raw: net.Server | undefined;
 
   afterEach(async () => {
-    conn?.destroy();
-    await server?.close();
+    await tearDown(conn, server);
     if (raw !== undefined) await new Promise((resolve) => raw!.close(resolve));
     server = conn = raw = undefined;
   });

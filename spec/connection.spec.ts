@@ -3,15 +3,14 @@ import { HttpConnection } from '../lib/connection';
 import { RequestError } from '../lib/errors';
 import { countRequests, delay, settle, trace } from './support/observe';
 import { ScriptServer, response } from './support/script-server';
+import { tearDown } from './support/fixture';
 
 describe('HttpConnection', () => {
   let server: ScriptServer | undefined;
   let conn: HttpConnection | undefined;
 
   afterEach(async () => {
-    conn?.destroy();
-    await server?.close();
-    expect(server?.errors ?? []).toEqual([]);
+    await tearDown(conn, server);
     server = conn = undefined;
   });
 

@@ -6,6 +6,7 @@ import { writeTo } from '../lib/operators';
 import { BulkServer } from './support/bulk-server';
 import { ScriptServer } from './support/script-server';
 import { delay, settle } from './support/observe';
+import { tearDown } from './support/fixture';
 
 const MiB = 1024 * 1024;
 
@@ -24,8 +25,7 @@ describe('downloads with backpressure', () => {
   let conn: HttpConnection | undefined;
 
   afterEach(async () => {
-    conn?.destroy();
-    await server?.close();
+    await tearDown(conn, server);
     server = conn = undefined;
   });
 

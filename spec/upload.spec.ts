@@ -6,6 +6,7 @@ import { ConnectError, ConnectionClosed, RequestError } from '../lib/errors';
 import { countRequests, delay, settle, trace } from './support/observe';
 import { ScriptServer, response, type ServerConnection } from './support/script-server';
 import { generate, untilClientLeaves } from './support/scripts';
+import { tearDown } from './support/fixture';
 
 /** Waits until the connection has received a whole request head; returns the bytes after it. */
 async function afterHead(c: ServerConnection, timeoutMs = 2000): Promise<Buffer> {
@@ -32,9 +33,7 @@ describe('uploads', () => {
   let conn: HttpConnection | undefined;
 
   afterEach(async () => {
-    conn?.destroy();
-    await server?.close();
-    expect(server?.errors ?? []).toEqual([]);
+    await tearDown(conn, server);
     server = conn = undefined;
   });
 
