@@ -192,10 +192,17 @@ export class HttpConnection {
     if (exchange.request.expect100) {
       // RFC 9110 §10.1.1: the body waits for 100 Continue, or for expect100Timeout.
       link.gate = exchange;
-      exchange.holdBody(this.options.expect100Timeout, () => this.sendBody(link, exchange));
+      exchange.holdBody();
+      this.awaitExpectation(link);
     } else {
       this.sendBody(link, exchange);
     }
+  }
+
+  /** Starts the expect100Timeout of the awaited request, if it holds its body. */
+  private awaitExpectation(link: Link): void {
+    const head = this.queue.head;
+    if (head?.awaiting100) head.startExpectTimer(this.options.expect100Timeout, () => this.sendBody(link, head));
   }
 
   /** Puts the body on the wire; a streamed one holds the gate until it ends. */
@@ -376,6 +383,7 @@ export class HttpConnection {
     this.release(exchange)?.complete();
     if (this.link !== link || this.dropIfBroken(link)) return;
     if (link.draining && this.queue.inFlight === 0) this.retire(link);
+    else this.awaitExpectation(link);
     this.pump();
     this.settleClose();
   }

@@ -34,10 +34,17 @@ export class Exchange {
     return this.awaiting100 || this.cancelBody !== null;
   }
 
-  /** Holds the body after the head, RFC 9110 §10.1.1; `onTimeout` sends it if the server stays silent. */
-  holdBody(ms: number, onTimeout: () => void): void {
+  /** Holds the body after the head until the server answers the expectation (RFC 9110 §10.1.1). */
+  holdBody(): void {
     this.awaiting100 = true;
-    this.expectTimer = setTimeout(onTimeout, ms);
+  }
+
+  /**
+   * Starts the wait after which the body goes anyway, once this request's
+   * response is the awaited one: behind others, the server cannot answer yet.
+   */
+  startExpectTimer(ms: number, onTimeout: () => void): void {
+    if (this.awaiting100 && this.expectTimer === undefined) this.expectTimer = setTimeout(onTimeout, ms);
   }
 
   /**

@@ -366,6 +366,30 @@ describe('uploads', () => {
       expect(get.values[0].text()).toBe('/after');
     });
 
+    it('starts expect100Timeout only once its response is the awaited one', async () => {
+      let bodyBytesBeforeAnswer = -1;
+      server = await ScriptServer.start(async (c) => {
+        await c.nextRequest();
+        await afterHead(c);
+        // The GET ahead takes 300 ms: three times expect100Timeout.
+        await delay(300);
+        const put = c.received.toString('latin1');
+        bodyBytesBeforeAnswer = put.length - put.lastIndexOf('\r\n\r\n') - 4;
+        await c.write(response(200, 'slow'));
+        const req = await c.nextRequest();
+        await c.write(response(200, req.body.toString()));
+      });
+      conn = new HttpConnection(server.url, { expect100Timeout: 100 });
+      const [get, put] = await Promise.all([
+        settle(conn.fetch('GET', '/slow')),
+        settle(conn.fetch('PUT', '/x', { body: 'payload', expect100: true })),
+      ]);
+      expect(get.values[0].text()).toBe('slow');
+      expect(put.values[0].text()).toBe('payload');
+      // The server had no chance to answer the expectation while the GET was ahead.
+      expect(bodyBytesBeforeAnswer).toBe(0);
+    });
+
     it('passes an unsolicited 100 on as an informational event', async () => {
       server = await ScriptServer.respondEach(() => 'HTTP/1.1 100 Continue\r\n\r\n' + response(200, 'ok'));
       conn = new HttpConnection(server.url);
