@@ -294,6 +294,43 @@ describe('HttpConnection properties', () => {
       const offsets = Array.from({ length: every.reduce((sum, p) => sum + p.bytes.length, 0) }, (_, i) => i);
       await fc.assert(property, { numRuns: 60, examples: [[[every, offsets]]] });
     }, 20_000);
+
+    it('delivers the same with consumers that pause at random and lift later', async () => {
+      // For each data event in delivery order: pause or not, and how long until the lift
+      // (-1: within the same turn, as a microtask; otherwise ms).
+      const schedule = fc.array(fc.record({ pause: fc.boolean(), after: fc.integer({ min: -1, max: 4 }) }), { maxLength: 64 });
+      const property = fc.asyncProperty(exchange, schedule, ([plans, split], pauses) => {
+        const wire = plans.map((p) => p.bytes).join('');
+        const script = async (c: ServerConnection) => {
+          await read(c, plans.length);
+          await c.write(wire, { split });
+        };
+        return withServer(script, undefined, RUN_TIMEOUT, async (server, conn) => {
+          let seen = 0;
+          const completed: number[] = [];
+          const request = (p: Planned, i: number): Observable<ResponseEvent> =>
+            conn.request(p.method, p.path).pipe(
+              tap({
+                next(event) {
+                  if (event.type !== 'data') return;
+                  const step = pauses[seen++ % Math.max(1, pauses.length)];
+                  if (step === undefined || !step.pause) return;
+                  const lift = event.pause();
+                  if (step.after < 0) queueMicrotask(lift);
+                  else setTimeout(lift, step.after);
+                },
+                complete: () => completed.push(i),
+              }),
+            );
+          const outcomes = await Promise.all(plans.map((p, i) => settle(request(p, i), FETCH_TIMEOUT)));
+          outcomes.forEach((outcome, i) => assertEvents(outcome, plans[i]));
+          assert.deepEqual(completed, plans.map((_, i) => i), 'completion order');
+          assert.deepEqual(server.errors, []);
+          assert.equal(conn.pending, 0);
+        });
+      });
+      await fc.assert(property, { numRuns: 40 });
+    }, 20_000);
   });
 
   describe('unsolicited responses', () => {
