@@ -4,10 +4,10 @@ import { tap, type Observable } from 'rxjs';
 import { ConnectionClosed } from '../lib/errors';
 import type { ResponseEvent } from '../lib/events';
 import type { HttpResponse } from '../lib/response';
-import { clientGone, planResponse, untilClientLeaves, wirePaths, withServer, type Framing, type Planned } from './support/exchange';
+import { planResponse, wirePaths, withServer, type Framing, type Planned } from './support/exchange';
 import { countRequests, settle, type Outcome } from './support/observe';
 import { response, type ServerConnection } from './support/script-server';
-import { read } from './support/scripts';
+import { clientGone, read, untilClientLeaves } from './support/scripts';
 
 // Property tests of the connection over real loopback sockets: a scripted
 // server closes, resets or splits the stream wherever fast-check (or an

@@ -5,7 +5,7 @@
  */
 import { HttpConnection } from '../../lib/connection';
 import type { ConnectionOptions } from '../../lib/options';
-import { ScriptServer, ScriptServerError, type ServerConnection } from './script-server';
+import { ScriptServer } from './script-server';
 
 /**
  * How a planned response frames its body. `head` answers a HEAD request
@@ -73,23 +73,6 @@ export function planResponse(path: string, framing: Framing, options: { pad?: nu
 /** The request-line paths in `received` (one connection's bytes), in wire order. */
 export function wirePaths(received: Buffer): string[] {
   return [...received.toString('latin1').matchAll(/^[A-Z]+ (\S+) HTTP\/1\.1\r$/gm)].map((m) => m[1]!);
-}
-
-/** The client closed or reset its side: a script that waits for requests ends quietly then. */
-export function clientGone(err: unknown): boolean {
-  return err instanceof ScriptServerError && err.code === 'CLIENT_CLOSED';
-}
-
-/** Resolves once the client has ended or closed its side: every byte it wrote has then been received. */
-export async function untilClientLeaves(c: ServerConnection): Promise<void> {
-  for (;;) {
-    try {
-      await c.nextRequest(Infinity);
-    } catch (e) {
-      if (clientGone(e)) return;
-      throw e;
-    }
-  }
 }
 
 type Script = Parameters<typeof ScriptServer.start>[0];

@@ -1,4 +1,4 @@
-import type { ServerConnection } from './script-server';
+import { ScriptServerError, type ServerConnection } from './script-server';
 
 // Small steps that server scripts and specs share.
 
@@ -9,10 +9,25 @@ export async function read(c: ServerConnection, n: number): Promise<string[]> {
   return paths;
 }
 
-/** Reads until the client ends its side (the script server is half-open), then ends ours. */
+/** The client closed or reset its side: a script that waits for requests ends quietly then. */
+export function clientGone(err: unknown): boolean {
+  return err instanceof ScriptServerError && err.code === 'CLIENT_CLOSED';
+}
+
+/**
+ * Reads until the client ends its side (the script server is half-open),
+ * then ends ours: every byte the client wrote has then been received. Any
+ * other failure (a malformed request) is the script's error.
+ */
 export async function untilClientLeaves(c: ServerConnection): Promise<void> {
-  while (await c.nextRequest(Infinity).then(() => true, () => false));
-  await c.end();
+  for (;;) {
+    try {
+      await c.nextRequest(Infinity);
+    } catch (err) {
+      if (!clientGone(err)) throw err;
+      return c.end();
+    }
+  }
 }
 
 /** An async generator over `pieces`: a one-shot AsyncIterable body. */
