@@ -1,9 +1,12 @@
 // The public surface of httpio: nothing else is exported.
-export { HttpConnection } from './connection';
+export { HttpConnection } from './connection/connection';
 export { HttpHeaders } from './headers';
 export { HttpResponse } from './response';
-export { readAll, text, json, writeTo } from './operators';
-export type { Sink } from './operators';
+export { readAll } from './operators/readAll';
+export { text } from './operators/text';
+export { json } from './operators/json';
+export { writeTo } from './operators/writeTo';
+export type { Sink } from './operators/writeTo';
 export {
   HttpioError,
   ConnectionClosed,
@@ -15,7 +18,7 @@ export {
 } from './errors';
 export { DEFAULT_OPTIONS } from './options';
 export type { ConnectionOptions } from './options';
-export type { RequestInit, RequestBody, HeadersInit } from './serializer';
+export type { RequestInit, RequestBody, HeadersInit } from './http1/serializer';
 export type {
   ResponseEvent,
   InformationalEvent,

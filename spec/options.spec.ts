@@ -1,4 +1,5 @@
-import { DEFAULT_OPTIONS, parseOrigin, resolveOptions } from '../lib/options';
+import { DEFAULT_OPTIONS, resolveOptions } from '../lib/options';
+import { parseOrigin } from '../lib/connection/origin';
 
 describe('resolveOptions', () => {
   it('fills every default', () => {

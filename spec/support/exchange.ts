@@ -3,7 +3,7 @@
  * byte together with what a fetch of them must yield, the paths a server saw
  * on the wire, and one bounded run against a fresh scripted server.
  */
-import { HttpConnection } from '../../lib/connection';
+import { HttpConnection } from '../../lib/connection/connection';
 import type { ConnectionOptions } from '../../lib/options';
 import { ScriptServer } from './script-server';
 

@@ -1,4 +1,4 @@
-import type { Wire } from '../../lib/socket';
+import type { Wire } from '../../lib/transport/socket';
 
 /**
  * A Wire that records what is written and reports "full" once `capacity`

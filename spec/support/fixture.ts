@@ -1,4 +1,4 @@
-import type { HttpConnection } from '../../lib/connection';
+import type { HttpConnection } from '../../lib/connection/connection';
 
 /**
  * Ends what a spec started — the connection, then its server — and fails

@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS, ResponseParser, type ParsedEvent, type ParserLimits } from '../../lib/parser';
+import { DEFAULT_LIMITS, ResponseParser, type ParsedEvent, type ParserLimits } from '../../lib/http1/parser';
 import type { HttpHeaders } from '../../lib/headers';
 
 // Feeds bytes to a ResponseParser in chosen pieces and records what it emits,

@@ -1,0 +1,135 @@
+import { Observable } from 'rxjs';
+import { ConnectionClosed, RequestError } from '../errors';
+import type { ResponseEvent } from '../events';
+import { serializeRequest, type RequestInit, type SerializedRequest } from '../http1/serializer';
+import { readAll } from '../operators/readAll';
+import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from '../options';
+import type { HttpResponse } from '../response';
+import { claimStream } from './body';
+import { Exchange } from './exchange';
+import { parseOrigin, type Origin } from './origin';
+import { Pipeline } from './pipeline';
+
+const OPEN = 0;
+const CLOSING = 1;
+const DESTROYED = 2;
+
+/**
+ * A pipelining HTTP/1.1 connection to one origin. Each request is a cold
+ * Observable: subscribing queues it, and it is written as soon as the
+ * pipeline has room, back to back with the others on one socket. Responses
+ * come back in order, each to its own subscriber.
+ *
+ * @example
+ * const conn = new HttpConnection('http://127.0.0.1:8080');
+ * conn.fetch('GET', '/status').subscribe((res) => console.log(res.status, res.text()));
+ * await conn.close();
+ */
+export class HttpConnection {
+  readonly #origin: Origin;
+  readonly #options: ResolvedOptions;
+  readonly #pipeline: Pipeline;
+  #state = OPEN;
+  #closed: Promise<void> | null = null;
+  #resolveClosed: (() => void) | null = null;
+
+  /**
+   * @param url the origin, `http://host[:port]`; nothing is connected until a request is subscribed.
+   * @param options see {@link ConnectionOptions}; a bad value throws TypeError or RangeError naming it.
+   */
+  constructor(url: string | URL, options?: ConnectionOptions) {
+    this.#origin = parseOrigin(url);
+    this.#options = resolveOptions(options);
+    this.#pipeline = new Pipeline(this.#origin, this.#options, () => this.#settleClose());
+  }
+
+  /** Requests subscribed and not yet finished. */
+  get pending(): number {
+    return this.#pipeline.pending;
+  }
+
+  /**
+   * A request as a cold Observable of its response events. Nothing happens
+   * until it is subscribed; requests go on the wire in subscription order.
+   * Invalid arguments error it with RequestError and nothing is written.
+   *
+   * @example
+   * conn.request('GET', '/large').subscribe((event) => {
+   *   if (event.type === 'data') sink.write(event.data);
+   * });
+   */
+  request(method: string, path: string, init?: RequestInit): Observable<ResponseEvent> {
+    return new Observable<ResponseEvent>((subscriber) => {
+      if (this.#state !== OPEN) {
+        const why = this.#state === CLOSING ? 'closed' : 'destroyed';
+        subscriber.error(new ConnectionClosed(`the connection was ${why}: it takes no new requests`, { sent: false }));
+        return;
+      }
+      let request: SerializedRequest;
+      try {
+        request = serializeRequest(method, path, init, this.#origin.host);
+      } catch (err) {
+        subscriber.error(err);
+        return;
+      }
+      // The request now owns its stream: an iterator read twice would send a partial body.
+      if (request.stream !== null && !claimStream(request.stream)) {
+        subscriber.error(new RequestError('this AsyncIterable body belongs to another request: a retry needs a fresh stream (build the request in defer())'));
+        return;
+      }
+      const exchange = new Exchange(request, subscriber);
+      this.#pipeline.enqueue(exchange);
+      return () => this.#pipeline.cancel(exchange);
+    });
+  }
+
+  /**
+   * A request whose response is read whole: `request(...).pipe(readAll())`.
+   *
+   * @example
+   * const res = await firstValueFrom(conn.fetch('GET', '/items/1'));
+   * const item = res.json<Item>();
+   */
+  fetch(method: string, path: string, init?: RequestInit): Observable<HttpResponse> {
+    return this.request(method, path, init).pipe(readAll());
+  }
+
+  /**
+   * Graceful close: new requests are refused, the pending ones finish, then
+   * the socket is closed. Resolves when that is done.
+   *
+   * @example
+   * await conn.close();
+   */
+  close(): Promise<void> {
+    if (this.#closed === null) {
+      this.#closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
+      if (this.#state === OPEN) this.#state = CLOSING;
+      this.#settleClose();
+    }
+    return this.#closed;
+  }
+
+  /**
+   * Closes now: every unfinished request errors with ConnectionClosed
+   * (`sent` tells which were written) and the socket is destroyed.
+   *
+   * @example
+   * process.on('SIGTERM', () => conn.destroy());
+   */
+  destroy(): void {
+    if (this.#state === DESTROYED) return;
+    this.#state = DESTROYED;
+    this.#pipeline.destroy();
+    this.#settleClose();
+  }
+
+  /** Finishes a close() once nothing is pending. */
+  #settleClose(): void {
+    if (this.#state === OPEN || this.#pipeline.pending > 0 || this.#resolveClosed === null) return;
+    this.#pipeline.shutDown();
+    const resolve = this.#resolveClosed;
+    this.#resolveClosed = null;
+    resolve();
+  }
+}

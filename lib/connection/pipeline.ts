@@ -1,0 +1,398 @@
+import { tap, type Subscriber } from 'rxjs';
+import { ConnectError, ConnectionClosed, type RequestError, ResponseTimeout } from '../errors';
+import type { HeadEvent, ResponseEvent } from '../events';
+import type { DataChunk } from '../flow';
+import type { ParsedEvent, ParserLimits } from '../http1/parser';
+import { connectionAfter, idleLimit } from '../http1/persistence';
+import type { ResolvedOptions } from '../options';
+import { openSocket } from '../transport/socket';
+import { releaseStream } from './body';
+import type { Exchange } from './exchange';
+import { Link } from './link';
+import type { Origin } from './origin';
+import { parseResponses } from './parseResponses';
+import { RequestQueue } from './queue';
+import { errorFor, sortUnprocessed, spentError } from './resend';
+
+/**
+ * The engine behind an {@link HttpConnection}: its requests in wire order,
+ * the socket they go out on, and the rules that move them from one to the
+ * other. It only routes: bytes come from `transport/`, responses from the
+ * `http1/` parser, and the public class keeps the lifecycle.
+ */
+export class Pipeline {
+  private readonly limits: ParserLimits;
+
+  /** Every unfinished request, in wire order: in flight, then waiting. */
+  private readonly queue = new RequestQueue();
+  /** Requests subscribed and not yet finished: the public `pending`. */
+  private live = 0;
+  /** The current socket, or null between sockets. */
+  private link: Link | null = null;
+  /** The next socket starts by probing: the last one closed without warning, or its server does not keep connections. */
+  private probeNext = false;
+  /** destroy() was called: nothing is connected again. */
+  private destroyed = false;
+  /** pump() is on the stack: a nested call (from a body that ends at once, say) leaves the work to its loop. */
+  private pumping = false;
+
+  /**
+   * @param onSettled called whenever a request finishes or leaves, so the
+   *   owner can finish a close() once nothing is pending.
+   */
+  constructor(
+    private readonly origin: Origin,
+    private readonly options: ResolvedOptions,
+    private readonly onSettled: () => void,
+  ) {
+    this.limits = { maxHeaderSize: options.maxHeaderSize, maxResponseSize: options.maxResponseSize };
+  }
+
+  /** Requests subscribed and not yet finished. */
+  get pending(): number {
+    return this.live;
+  }
+
+  /** Queues a request behind the others and writes it as soon as busy() allows. */
+  enqueue(exchange: Exchange): void {
+    this.queue.push(exchange);
+    this.live++;
+    this.pump();
+  }
+
+  /** Fails every unfinished request with ConnectionClosed and drops the socket, for good. */
+  destroy(): void {
+    this.destroyed = true;
+    if (this.link !== null) this.retire(this.link);
+    for (const exchange of this.queue.takeAll()) {
+      this.fail(exchange, new ConnectionClosed('the connection was destroyed', { sent: exchange.written }));
+    }
+  }
+
+  /** Drops the socket once nothing is pending (a finished close()). */
+  shutDown(): void {
+    if (this.link !== null) this.retire(this.link);
+    this.queue.takeAll();
+  }
+
+  // --- Writing: the queue onto the socket -------------------------------------------
+
+  /** Writes waiting requests while busy() allows; connects first when there is no socket. */
+  private pump(): void {
+    const link = this.link;
+    if (link === null) {
+      if (this.queue.waiting !== undefined && !this.destroyed) this.connect();
+      return;
+    }
+    // A nested call (a body that ends at once, say) leaves the work to the loop below.
+    if (link.wire === null || this.pumping) return;
+    this.pumping = true;
+    try {
+      for (let next = this.queue.waiting; next !== undefined && this.link === link && !this.busy(link, next); next = this.queue.waiting) {
+        this.write(link, this.queue.take());
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.updateTimers(link);
+  }
+
+  /**
+   * Whether the next waiting request must wait. Every rule that holds a
+   * request back is here, and only here.
+   */
+  private busy(link: Link, waiting: Exchange): boolean {
+    const inFlight = this.queue.inFlight;
+    // The connection ends after the responses in flight: writing more would be lost.
+    if (link.draining) return true;
+    // A body not all on the wire (held for 100 Continue, or streaming): the
+    // next request's bytes would land inside it.
+    if (link.gate !== null) return true;
+    // The caller's bound on requests that a dropped connection can take down at once.
+    if (inFlight >= this.options.maxPipelined) return true;
+    if (inFlight === 0) return false;
+    // RFC 9112 §9.3.2: a server that closed without warning may not pipeline;
+    // the first request on the next connection goes alone until its head arrives.
+    if (link.probing) return true;
+    // A re-sent request goes first in line: no response ahead of it can then
+    // announce a close that would force a third write.
+    return waiting.writes > 0;
+  }
+
+  private write(link: Link, exchange: Exchange): void {
+    exchange.written = true;
+    exchange.writes++;
+    link.wire!.write(exchange.request.head);
+    // The timeout counts from the moment something is awaited, not from every write behind it.
+    if (this.queue.inFlight === 1) link.progress.start(this.options.timeout);
+    if (exchange.request.closes) link.draining = true;
+    if (exchange.request.expect100) {
+      // RFC 9110 §10.1.1: the body waits for 100 Continue, or for expect100Timeout.
+      link.gate = exchange;
+      exchange.holdBody();
+      this.awaitExpectation(link);
+    } else {
+      this.sendBody(link, exchange);
+    }
+  }
+
+  /** Starts the expect100Timeout of the awaited request, if it holds its body. */
+  private awaitExpectation(link: Link): void {
+    const head = this.queue.head;
+    if (head?.awaiting100) head.startExpectTimer(this.options.expect100Timeout, () => this.sendBody(link, head));
+  }
+
+  /** Puts the body on the wire; a streamed one holds the gate until it ends. */
+  private sendBody(link: Link, exchange: Exchange): void {
+    if (this.link !== link || link.wire === null) return;
+    link.gate = exchange;
+    if (exchange.sendBody(link.wire, (err) => this.onBodyEnd(link, exchange, err))) {
+      link.gate = null;
+      this.bodySent(link, exchange);
+      this.pump();
+    }
+  }
+
+  /** The awaited request's body is all out: its response is owed from now, not from when its head went. */
+  private bodySent(link: Link, exchange: Exchange): void {
+    if (this.queue.head === exchange) link.progress.touch();
+  }
+
+  private onBodyEnd(link: Link, exchange: Exchange, err: RequestError | null): void {
+    if (link.gate === exchange) link.gate = null;
+    if (this.link !== link) return;
+    if (err !== null) {
+      this.breakBody(link, exchange);
+      this.fail(exchange, err);
+      this.dropIfBroken(link);
+      return;
+    }
+    this.bodySent(link, exchange);
+    this.pump();
+  }
+
+  /** Stops the rest of a body: the socket, its request cut short, carries nothing more. */
+  private cutBody(link: Link, exchange: Exchange): void {
+    exchange.stopBody();
+    if (link.gate === exchange) link.gate = null;
+    link.draining = true;
+  }
+
+  /**
+   * A body that stopped half-way with nobody to answer for it (it failed, or
+   * its caller left): the responses ahead are still read, then the socket is
+   * dropped when its turn comes.
+   */
+  private breakBody(link: Link, exchange: Exchange): void {
+    this.cutBody(link, exchange);
+    exchange.broken = true;
+  }
+
+  /** Drops the socket when the request whose turn has come had its body cut short. */
+  private dropIfBroken(link: Link): boolean {
+    if (this.queue.head?.broken !== true) return false;
+    this.onDown(link, null);
+    return true;
+  }
+
+  private connect(): void {
+    const link: Link = new Link(this.probeNext, this.options.keepAliveTimeout, () => this.onNoProgress(link));
+    this.probeNext = false;
+    this.link = link;
+    const events = openSocket(this.origin.endpoint, { connectTimeout: this.options.connectTimeout }, (wire) => {
+      if (this.link !== link) return;
+      link.wire = wire;
+      this.pump();
+    }).pipe(
+      tap(() => this.onRead(link)),
+      parseResponses(() => this.queue.head?.request.isHead === true, this.limits, link.flow),
+    );
+    // A consumer slower than the network pauses the socket itself, so TCP
+    // holds the server back instead of our memory. The response is owed a
+    // whole timeout again from the moment reading resumes.
+    link.flow.onChange(() => {
+      if (link.flow.paused) return link.wire?.pause();
+      link.wire?.resume();
+      link.progress.touch();
+    });
+    link.subscription = events.subscribe({
+      next: (event) => this.onEvent(link, event),
+      error: (err) => this.onDown(link, err),
+      complete: () => this.onDown(link, null),
+    });
+  }
+
+  // --- Reading: responses to their requests ------------------------------------------
+
+  private onRead(link: Link): void {
+    if (this.link !== link) return;
+    link.answerable = this.queue.inFlight;
+    link.progress.touch();
+  }
+
+  private onEvent(link: Link, event: ParsedEvent): void {
+    if (this.link !== link) return;
+    const exchange = this.queue.head;
+    if (link.answerable === 0 || exchange === undefined) {
+      // Bytes nobody asked for: typically a 408 before an idle close. They
+      // cannot answer a request written since they arrived, so the socket is
+      // not used again; such a request may be on the wire, so it is lost.
+      this.onDown(link, new ConnectionClosed('the server sent a response nobody asked for', { sent: true }));
+      return;
+    }
+    switch (event.type) {
+      case 'informational':
+        // An unsolicited 100 is passed on and otherwise ignored.
+        if (event.status === 100 && exchange.awaiting100) this.sendBody(link, exchange);
+        exchange.subscriber?.next(event);
+        return;
+      case 'head':
+        this.onHead(link, exchange, event);
+        return;
+      case 'end':
+        this.onEnd(link, exchange);
+        return;
+      case 'data':
+        // Its pause() belongs to this request: unsubscribing lifts it.
+        (event as DataChunk).owner = exchange;
+        exchange.subscriber?.next(event);
+        return;
+      default:
+        exchange.subscriber?.next(event);
+    }
+  }
+
+  private onHead(link: Link, exchange: Exchange, head: HeadEvent): void {
+    // A final status before the body is all sent (a 417 or 413 instead of
+    // 100 Continue, or an early answer to an upload): the rest is not sent.
+    if (exchange.bodyPending) this.cutBody(link, exchange);
+    const { persistent, idleMs } = connectionAfter(head, exchange.request.isHead);
+    if (!persistent) {
+      link.draining = true;
+      // The server answered the first request and closes: it does not keep
+      // connections, so the next socket carries one request at a time (unless
+      // the caller asked for the close).
+      if (link.responses === 0 && !exchange.request.closes) this.probeNext = true;
+      this.unwriteBehind(link);
+    } else {
+      link.probing = false;
+      if (idleMs !== null) link.idleLimit = idleLimit(idleMs);
+    }
+    exchange.subscriber?.next(head);
+    if (this.link === link) this.pump();
+  }
+
+  /** RFC 9112 §9.6: the requests written behind an announced close go back to waiting (see resend.ts). */
+  private unwriteBehind(link: Link): void {
+    link.answerable = Math.min(link.answerable, 1);
+    const { resend, spent } = sortUnprocessed(this.queue.takeBehindHead(), link);
+    this.queue.requeue(resend);
+    // Caller code runs only from here, once the queue is whole again (a
+    // stream's teardown, an error callback): it may destroy() or unsubscribe.
+    for (const exchange of spent) exchange.stopBody();
+    for (const exchange of spent) this.fail(exchange, spentError());
+  }
+
+  private onEnd(link: Link, exchange: Exchange): void {
+    this.queue.answered();
+    link.responses++;
+    link.answerable--;
+    this.release(exchange)?.complete();
+    if (this.link !== link || this.dropIfBroken(link)) return;
+    if (link.draining && this.queue.inFlight === 0) this.retire(link);
+    else this.awaitExpectation(link);
+    this.pump();
+    this.onSettled();
+  }
+
+  /** The socket ended or failed (err null: the server closed between responses). */
+  private onDown(link: Link, err: unknown): void {
+    if (this.link !== link) return;
+    this.link = null;
+    let failed: Exchange[];
+    if (err instanceof ConnectError) {
+      // Nothing was written; the waiting requests fail rather than loop on
+      // reconnects. The next socket still owes the probe this one owed.
+      this.probeNext ||= link.probing;
+      failed = this.queue.takeWaiting();
+    } else {
+      failed = this.queue.takeInFlight();
+      if (failed.length > 0 && !link.draining) this.probeNext = true;
+    }
+    // Caller code runs only from here (a body's teardown, error callbacks),
+    // with the queue and the probe settled.
+    link.shutDown();
+    failed.forEach((exchange, i) => this.fail(exchange, errorFor(err, i)));
+    this.pump();
+    this.onSettled();
+  }
+
+  // --- Timers --------------------------------------------------------------------------
+
+  /** The idle timer runs while nothing is in flight or waiting; an idle socket lets the process exit. */
+  private updateTimers(link: Link): void {
+    const wire = link.wire;
+    if (wire === null || this.link !== link) return;
+    if (this.queue.inFlight > 0) {
+      link.idle.leave(wire);
+    } else if (this.queue.empty && !link.draining) {
+      link.idle.enter(wire, link.idleLimit, () => {
+        if (this.link === link && this.queue.empty) this.retire(link);
+      });
+    }
+  }
+
+  /** `timeout` ms without progress: the socket is dropped, unless nothing is owed (returns false). */
+  private onNoProgress(link: Link): boolean {
+    if (this.link !== link || this.queue.inFlight === 0) return true;
+    // Nothing is owed while a consumer holds the socket paused, nor while the
+    // awaited request's own body is held for 100 Continue or still going out.
+    if (link.flow.paused || (link.gate !== null && link.gate === this.queue.head)) return false;
+    this.onDown(link, new ResponseTimeout(`no response byte within timeout (${this.options.timeout} ms)`));
+    return true;
+  }
+
+  // --- Endings ---------------------------------------------------------------------------
+
+  /** Drops a socket for good; its requests are the caller's to settle. */
+  private retire(link: Link): void {
+    if (this.link === link) this.link = null;
+    link.shutDown();
+  }
+
+  /** The caller unsubscribed. */
+  cancel(exchange: Exchange): void {
+    if (this.release(exchange) === null) return;
+    const link = this.link;
+    if (!exchange.written) {
+      // Not on the wire: it simply leaves the queue.
+      this.queue.remove(exchange);
+    } else if (link !== null) {
+      // A written one stays: its response is still read, so the pipeline
+      // stays in step. Its pauses go with its consumer, and a body it was
+      // still sending is cut short.
+      link.flow.liftFor(exchange);
+      if (exchange.bodyPending) {
+        this.breakBody(link, exchange);
+        if (this.dropIfBroken(link)) return;
+      }
+    }
+    this.onSettled();
+  }
+
+  /** Detaches the caller and returns it, so state is settled before any caller code runs. */
+  private release(exchange: Exchange): Subscriber<ResponseEvent> | null {
+    const subscriber = exchange.subscriber;
+    if (subscriber !== null) {
+      exchange.subscriber = null;
+      this.live--;
+      // A stream never read may be sent by a later request (a retry).
+      if (!exchange.bodyStarted && exchange.request.stream !== null) releaseStream(exchange.request.stream);
+    }
+    return subscriber;
+  }
+
+  private fail(exchange: Exchange, err: unknown): void {
+    this.release(exchange)?.error(err);
+  }
+}

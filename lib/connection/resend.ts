@@ -1,0 +1,60 @@
+import { ConnectError, ConnectionClosed, HttpioError } from '../errors';
+import type { Exchange } from './exchange';
+import type { Link } from './link';
+
+/**
+ * The close and re-send rules: which requests a lost socket takes down, and
+ * which go again on the next one. A request is written at most twice, and
+ * only when it was provably not processed.
+ */
+
+/** Why a request whose streamed body was read cannot go again after an announced close. */
+const SPENT = 'the server closed the connection before processing this request, whose streamed body was read and cannot be sent again';
+
+/**
+ * RFC 9112 §9.6: a server that announces its close processes nothing after
+ * that response, so the requests written behind it may be written again on
+ * the next socket. Sorts them: `resend` (their state reset for that), and
+ * `spent`, whose streamed body was read and cannot be sent twice. Those
+ * whose caller has left are in neither. Runs no caller code.
+ */
+export function sortUnprocessed(behind: readonly Exchange[], link: Link): { resend: Exchange[]; spent: Exchange[] } {
+  const resend: Exchange[] = [];
+  const spent: Exchange[] = [];
+  for (const exchange of behind) {
+    // A held body must not go out on this socket when its timer fires.
+    exchange.stopHolding();
+    if (link.gate === exchange) link.gate = null;
+    if (exchange.bodyStarted && exchange.request.stream !== null) {
+      spent.push(exchange);
+    } else if (exchange.subscriber !== null) {
+      exchange.written = false;
+      exchange.bodyStarted = false;
+      resend.push(exchange);
+    }
+  }
+  return { resend, spent };
+}
+
+/** The error of a request that sortUnprocessed() found spent. */
+export function spentError(): ConnectionClosed {
+  return new ConnectionClosed(SPENT, { sent: true });
+}
+
+/**
+ * The error for the request at `position` among those a lost socket fails
+ * (err null: the server closed between responses). The awaited one gets the
+ * fault it caused (a malformed response, a timeout); the others, written and
+ * unanswered, get ConnectionClosed {sent: true}. A failed connect wrote nothing.
+ */
+export function errorFor(err: unknown, position: number): unknown {
+  if (err instanceof ConnectError) return err;
+  if (position === 0 && err instanceof HttpioError && !(err instanceof ConnectionClosed)) return err;
+  const why = err === null
+    ? 'the server closed the connection before the response ended'
+    : position === 0 && err instanceof ConnectionClosed
+      ? err.message
+      : `the connection was lost before the response: ${err instanceof Error ? err.message : String(err)}`;
+  const cause = err instanceof ConnectionClosed ? (err.cause ?? err) : (err ?? undefined);
+  return new ConnectionClosed(why, { sent: true, cause });
+}

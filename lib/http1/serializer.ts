@@ -1,0 +1,208 @@
+import type { Observable } from 'rxjs';
+import { RequestError } from '../errors';
+import { hasToken } from '../headers';
+
+/** Request header fields: a record, or `[name, value]` pairs (which keep order and duplicates). */
+export type HeadersInit =
+  | Readonly<Record<string, string | number | readonly string[]>>
+  | Iterable<readonly [string, string | number]>;
+
+/** A streamed request body: what `RequestInit.body` may be besides text and bytes. */
+export type BodyStream = Observable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
+
+/**
+ * Whether a body is streamed. An Observable is recognised by shape, as
+ * RxJS's own `isObservable` does, so that this protocol layer needs no RxJS
+ * at run time.
+ */
+export function isBodyStream(body: unknown): body is BodyStream {
+  if (typeof body !== 'object' || body === null) return false;
+  const candidate = body as { subscribe?: unknown; lift?: unknown };
+  return (typeof candidate.subscribe === 'function' && typeof candidate.lift === 'function') || Symbol.asyncIterator in body;
+}
+
+/** A request body: known-size bytes or text, or a stream of pieces. */
+export type RequestBody =
+  | string
+  | Uint8Array
+  | Observable<Uint8Array | string>
+  | AsyncIterable<Uint8Array | string>;
+
+/**
+ * What a request carries besides its method and path.
+ *
+ * @example
+ * conn.fetch('POST', '/items', { headers: { 'content-type': 'application/json' }, body: JSON.stringify(item) });
+ */
+export interface RequestInit {
+  /** Header fields. `Host` is added when absent; Content-Length and Transfer-Encoding are httpio's to set. */
+  headers?: HeadersInit;
+  /**
+   * Text (sent as UTF-8) or bytes get a Content-Length. A stream (an
+   * Observable or an AsyncIterable, such as a Node.js Readable) is sent with
+   * chunked coding, or as is when `contentLength` is given.
+   */
+  body?: RequestBody;
+  /** The exact length of a streamed body; a stream that yields more or fewer bytes fails the request. */
+  contentLength?: number;
+  /**
+   * Send the head with `Expect: 100-continue` and hold the body until the
+   * server answers `100 Continue` (or `expect100Timeout` passes). A final
+   * status instead means the body is never sent. Ignored for a request
+   * without a body (RFC 9110 §10.1.1).
+   */
+  expect100?: boolean;
+}
+
+/** A request ready for the wire: every caller-supplied token has been checked. */
+export interface SerializedRequest {
+  /** The request line and header section, CRLF-terminated, as bytes. */
+  readonly head: Buffer;
+  /** A known-size body, written right after the head; `null` when there is none. */
+  readonly body: Uint8Array | null;
+  /** A streamed body, written after the head as it is read; `null` when there is none. */
+  readonly stream: BodyStream | null;
+  /** A streamed body's declared length, or -1 when it is sent chunked. */
+  readonly streamLength: number;
+  /** The head asks `Expect: 100-continue`: the body waits for the server's answer. */
+  readonly expect100: boolean;
+  /** HEAD responses have no body whatever their fields say (RFC 9110 §9.3.2). */
+  readonly isHead: boolean;
+  /** The caller sent `Connection: close`: nothing may follow this request on its connection. */
+  readonly closes: boolean;
+}
+
+/** tchar+ (RFC 9110 §5.6.2): methods and field names. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A field value may hold HTAB, SP, VCHAR and obs-text, nothing else (RFC 9110 §5.5). */
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** origin-form, absolute-form or asterisk-form (RFC 9112 §3.2), visible ASCII only; no fragment. */
+const TARGET = /^(?:\/[\x21-\x22\x24-\x7e]*|\*|https?:\/\/[\x21-\x22\x24-\x7e]+)$/;
+/** Methods whose requests define a meaning for content: send `Content-Length: 0` when there is none (RFC 9110 §8.6). */
+const CONTENT_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * Builds the bytes of a request, or throws RequestError naming what is
+ * wrong; nothing is written for a request that fails here.
+ *
+ * @example
+ * const { head } = serializeRequest('GET', '/', {}, '127.0.0.1:8080');
+ * head.toString('latin1'); // 'GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n'
+ */
+export function serializeRequest(method: string, path: string, init: RequestInit | undefined, host: string): SerializedRequest {
+  if (typeof method !== 'string' || !TOKEN.test(method)) {
+    throw new RequestError(`invalid method ${JSON.stringify(method)}: it must be a token (RFC 9110 §9.1)`);
+  }
+  if (typeof path !== 'string' || !TARGET.test(path)) {
+    throw new RequestError(
+      `invalid path ${JSON.stringify(path)}: it must start with "/" and hold only visible ASCII, without "#" (percent-encode the rest)`,
+    );
+  }
+  const stream = isBodyStream(init?.body) ? init!.body as BodyStream : null;
+  const body = stream === null ? encodeBody(init?.body) : null;
+  const declared = init?.contentLength;
+  if (declared !== undefined && (typeof declared !== 'number' || !Number.isSafeInteger(declared) || declared < 0)) {
+    throw new RequestError(`invalid contentLength ${String(declared)}: expected a non-negative integer`);
+  }
+  if (declared !== undefined && stream === null && declared !== (body?.length ?? 0)) {
+    throw new RequestError(`contentLength ${declared} does not match the body's ${body?.length ?? 0} bytes`);
+  }
+  const streamLength = stream !== null ? (declared ?? -1) : -1;
+  const expect100 = init?.expect100 === true && (stream !== null ? streamLength !== 0 : body !== null && body.length > 0);
+
+  let fields = '';
+  let hasHost = false;
+  let closes = false;
+  let declaredLength: string | null = null;
+  if (init?.headers !== undefined) {
+    for (const [name, value] of headerEntries(init.headers)) {
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') {
+        declaredLength = value;
+        continue;
+      }
+      if (lower === 'transfer-encoding') {
+        throw new RequestError('the Transfer-Encoding header is set by httpio: pass a stream as the body for chunked coding');
+      }
+      if (lower === 'expect') throw new RequestError('the Expect header is set by httpio: use the expect100 option');
+      if (lower === 'host') hasHost = true;
+      else if (lower === 'connection' && hasToken(value, 'close')) closes = true;
+      fields += `${name}: ${value}\r\n`;
+    }
+  }
+
+  // RFC 9110 §8.6: a length for every body, and 0 for methods that expect one.
+  const length = stream !== null ? streamLength : body !== null ? body.length : CONTENT_METHODS.has(method) ? 0 : -1;
+  if (declaredLength !== null && (stream !== null && streamLength < 0 || declaredLength !== String(Math.max(length, 0)))) {
+    throw new RequestError(
+      `the Content-Length header says ${declaredLength} but the body ${length < 0 ? 'is streamed without contentLength' : `has ${length} bytes`}`,
+    );
+  }
+  let framing = '';
+  if (stream !== null && streamLength < 0) framing = 'Transfer-Encoding: chunked\r\n';
+  else if (length !== -1 || declaredLength !== null) framing = `Content-Length: ${Math.max(length, 0)}\r\n`;
+  if (expect100) framing += 'Expect: 100-continue\r\n';
+  const head = `${method} ${path} HTTP/1.1\r\n${hasHost ? '' : `Host: ${host}\r\n`}${fields}${framing}\r\n`;
+  return {
+    head: Buffer.from(head, 'latin1'),
+    body: body !== null && body.length > 0 ? body : null,
+    stream,
+    streamLength,
+    expect100,
+    isHead: method === 'HEAD',
+    closes,
+  };
+}
+
+function encodeBody(body: unknown): Uint8Array | null {
+  if (body === undefined || body === null) return null;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return body;
+  throw new RequestError(`invalid body: expected a string, a Uint8Array, an Observable or an AsyncIterable, got ${describe(body)}`);
+}
+
+/** Yields checked `[name, value]` pairs, values trimmed of surrounding whitespace. */
+function* headerEntries(headers: HeadersInit): Generator<[string, string]> {
+  if (typeof headers !== 'object' || headers === null) {
+    throw new RequestError(`invalid headers: expected a record or [name, value] pairs, got ${describe(headers)}`);
+  }
+  if (Symbol.iterator in headers) {
+    for (const pair of headers as Iterable<readonly [string, string | number]>) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new RequestError(`invalid header entry ${describe(pair)}: expected a [name, value] pair`);
+      }
+      yield checkedField(pair[0], pair[1]);
+    }
+    return;
+  }
+  for (const name of Object.keys(headers)) {
+    const value = (headers as Record<string, string | number | readonly string[]>)[name];
+    if (Array.isArray(value)) for (const item of value) yield checkedField(name, item);
+    else yield checkedField(name, value as string | number);
+  }
+}
+
+function checkedField(name: unknown, value: unknown): [string, string] {
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    throw new RequestError(`invalid header name ${JSON.stringify(name)}: it must be a token (RFC 9110 §5.1)`);
+  }
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
+  else throw new RequestError(`invalid value for header ${name}: expected a string or a finite number, got ${describe(value)}`);
+  // RFC 9110 §5.5: leading and trailing whitespace is not part of a value.
+  text = text.replace(/^[\t ]+|[\t ]+$/g, '');
+  const bad = INVALID_VALUE.exec(text);
+  if (bad !== null) {
+    const c = bad[0].charCodeAt(0);
+    const what = c === 13 ? 'CR' : c === 10 ? 'LF' : c === 0 ? 'NUL' : `character U+${c.toString(16).padStart(4, '0')}`;
+    throw new RequestError(`invalid value for header ${name}: it holds ${what}`);
+  }
+  return [name, text];
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+}

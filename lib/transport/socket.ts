@@ -1,0 +1,124 @@
+import * as net from 'node:net';
+import { Observable } from 'rxjs';
+import { ConnectError, ConnectionClosed } from '../errors';
+
+/** Where to connect. TLS and proxy tunnels will hang off this same shape. */
+export interface Endpoint {
+  /** A host name or an IP address (an IPv6 one without brackets). */
+  readonly hostname: string;
+  readonly port: number;
+}
+
+export interface SocketOptions {
+  /** Milliseconds allowed for the connection to be made; 0 for no limit. */
+  readonly connectTimeout: number;
+}
+
+/** The write side of a connected socket; the read side is the Observable that handed it out. */
+export interface Wire {
+  /**
+   * Queues bytes. Writes made in the same tick leave in one syscall (the
+   * socket is corked until the next tick), so pipelined requests share packets.
+   * Returns false while the socket's buffer is over its high-water mark.
+   */
+  write(bytes: Uint8Array): boolean;
+  /** Bytes queued in the socket and not yet handed to the kernel. */
+  readonly buffered: number;
+  /** Calls back once when the socket's buffer has drained after write() returned false. */
+  whenDrained(callback: () => void): void;
+  /** Stops reading: no more bytes are emitted until resume(), and TCP flow control holds the server back. */
+  pause(): void;
+  resume(): void;
+  /** An idle socket must not keep the process alive; a busy one must. */
+  setIdle(idle: boolean): void;
+}
+
+/**
+ * The socket as an Observable: subscribing connects, each read is emitted as
+ * it comes, the peer's end of stream completes, and unsubscribing destroys
+ * the socket. `onConnect` receives the write side once connected.
+ *
+ * Errors are already httpio's: a failure to connect is ConnectError; once
+ * connected, every way a socket goes away (reset, broken pipe, abort, a
+ * destroy from elsewhere) is ConnectionClosed with the errno error as `cause`.
+ * The connection decides, per request, whether it was `sent`.
+ *
+ * @example
+ * openSocket({ hostname: '127.0.0.1', port: 8080 }, { connectTimeout: 5000 }, (wire) => wire.write(bytes))
+ *   .subscribe((chunk) => parser.execute(chunk));
+ */
+export function openSocket(endpoint: Endpoint, options: SocketOptions, onConnect: (wire: Wire) => void): Observable<Uint8Array> {
+  return new Observable<Uint8Array>((subscriber) => {
+    const target = `${endpoint.hostname.includes(':') ? `[${endpoint.hostname}]` : endpoint.hostname}:${endpoint.port}`;
+    const socket = net.connect({ host: endpoint.hostname, port: endpoint.port, noDelay: true });
+    let connected = false;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      socket.uncork();
+    };
+    const wire: Wire = {
+      write(bytes) {
+        if (!corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(uncork);
+        }
+        return socket.write(bytes);
+      },
+      get buffered() {
+        return socket.writableLength;
+      },
+      whenDrained(callback) {
+        socket.once('drain', callback);
+      },
+      pause() {
+        socket.pause();
+      },
+      resume() {
+        socket.resume();
+      },
+      setIdle(idle) {
+        if (idle) socket.unref();
+        else socket.ref();
+      },
+    };
+
+    let timer: NodeJS.Timeout | undefined;
+    if (options.connectTimeout > 0) {
+      timer = setTimeout(() => {
+        subscriber.error(new ConnectError(`could not connect to ${target} within connectTimeout (${options.connectTimeout} ms)`));
+      }, options.connectTimeout);
+    }
+
+    socket.on('connect', () => {
+      clearTimeout(timer);
+      connected = true;
+      onConnect(wire);
+    });
+    socket.on('data', (chunk: Buffer) => subscriber.next(chunk));
+    socket.on('end', () => subscriber.complete());
+    // The listener stays for the socket's life: an 'error' after teardown
+    // (a write racing the destroy) must not become an uncaught exception.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? err.message;
+      subscriber.error(
+        connected
+          ? new ConnectionClosed(`the connection to ${target} was lost: ${code}`, { sent: false, cause: err })
+          : new ConnectError(`could not connect to ${target}: ${code}`, { cause: err }),
+      );
+    });
+    socket.on('close', () => {
+      subscriber.error(
+        connected
+          ? new ConnectionClosed(`the connection to ${target} was closed`, { sent: false })
+          : new ConnectError(`could not connect to ${target}: the socket closed`),
+      );
+    });
+
+    return () => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+  });
+}
