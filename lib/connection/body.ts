@@ -35,55 +35,90 @@ export function releaseStream(source: BodyStream): void {
   if (!isObservable(source)) claimed.delete(source);
 }
 
+/** What writeBody() reports of a body. */
+export interface BodyReport {
+  /**
+   * Called once: with null when the body is complete on the wire (the last
+   * chunk queued, or `length` bytes written), or with a RequestError when it
+   * stopped half-way (a size mismatch, a failing source).
+   */
+  done(err: RequestError | null): void;
+  /**
+   * Called at most once, after done(null), when a source with a `length`
+   * yields more after its last byte: the extra bytes are not written, so the
+   * connection's framing is intact, but the request was not what the caller
+   * described.
+   */
+  overrun(err: RequestError): void;
+}
+
 /**
  * Writes a streamed body onto the wire, framed with chunked coding
  * (RFC 9112 §7.1) or, when `length` is given, as exactly that many bytes.
- * `done` is called once: with null after the last byte is queued, or with a
- * RequestError (a size mismatch, a failing source). Returns a cancel function
- * that stops reading the source.
+ * Returns a cancel function that stops reading the source.
  *
- * A piece is never written past `length`: a source that yields too much
- * fails before its excess goes out.
+ * With a `length`, the body is complete once that many bytes are written,
+ * even if the source signals its end later (a Node.js file stream does);
+ * the source is still read to its end, to catch a source that yields more.
+ * A piece is never written past `length`.
  *
  * @example
- * const cancel = writeBody(fs.createReadStream(path), wire, -1, (err) => err ? fail(err) : sent());
+ * const cancel = writeBody(fs.createReadStream(path), wire, size, { done: (err) => ..., overrun: (err) => ... });
  */
-export function writeBody(source: BodyStream, wire: Wire, length: number, done: (err: RequestError | null) => void): () => void {
+export function writeBody(source: BodyStream, wire: Wire, length: number, report: BodyReport): () => void {
   let written = 0;
-  let finished = false;
+  /** done() was called. */
+  let complete = false;
+  /** Nothing more is read or written: the body failed, overran or was cancelled, or the source ended. */
+  let stopped = false;
   const finish = (err: RequestError | null) => {
-    if (finished) return;
-    finished = true;
-    done(err);
+    if (complete) return;
+    complete = true;
+    if (err !== null) stopped = true;
+    report.done(err);
+  };
+  const overran = () => {
+    stopped = true;
+    report.overrun(new RequestError(`the body stream yielded more than its contentLength of ${length} bytes; the extra bytes were not sent`));
   };
 
-  /** Frames and writes one piece; returns false when the socket is full, null after a failure. */
+  /** Frames and writes one piece; returns false when the socket is full, null once nothing more is to be read. */
   const put = (piece: Uint8Array | string): boolean | null => {
     // A synchronous source may go on emitting after a failure, before its
     // subscription exists to be cancelled: nothing more goes out.
-    if (finished) return null;
+    if (stopped) return null;
     const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
     if (!(bytes instanceof Uint8Array)) {
-      finish(new RequestError(`a body stream yielded ${describe(piece)}: expected Uint8Array or string pieces`));
+      if (complete) overran();
+      else finish(new RequestError(`a body stream yielded ${describe(piece)}: expected Uint8Array or string pieces`));
       return null;
     }
     // An empty chunk would read as the last chunk (RFC 9112 §7.1): skip it.
     if (bytes.length === 0) return true;
-    written += bytes.length;
     if (length >= 0) {
-      if (written > length) {
+      if (complete) {
+        overran();
+        return null;
+      }
+      if (written + bytes.length > length) {
         finish(new RequestError(`the body stream yielded more than its contentLength of ${length} bytes`));
         return null;
       }
-      return wire.write(bytes);
+      written += bytes.length;
+      const room = wire.write(bytes);
+      if (written === length) finish(null);
+      return room;
     }
+    written += bytes.length;
     wire.write(Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1'));
     wire.write(bytes);
     return wire.write(CRLF);
   };
 
   const end = () => {
-    if (finished) return;
+    if (stopped) return;
+    stopped = true;
+    if (complete) return;
     if (length >= 0 && written !== length) {
       finish(new RequestError(`the body stream ended after ${written} of its contentLength of ${length} bytes`));
       return;
@@ -93,15 +128,22 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, done: 
   };
 
   const failed = (err: unknown) => {
+    // After the last byte, the source's troubles are no longer the request's.
+    if (complete) {
+      stopped = true;
+      return;
+    }
     finish(new RequestError(`the request body stream failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
   };
+
+  if (length === 0) finish(null);
 
   if (isObservable(source)) {
     let subscription: Subscription | undefined;
     subscription = source.subscribe({
       next(piece) {
         if (put(piece) === null) subscription?.unsubscribe();
-        else if (wire.buffered > MAX_OBSERVABLE_BACKLOG) {
+        else if (wire.buffered > MAX_OBSERVABLE_BACKLOG && !complete) {
           failed(new Error(`the Observable body outran the socket by more than ${MAX_OBSERVABLE_BACKLOG} bytes; pass an AsyncIterable (a Node.js Readable is one) to be read only as fast as the socket drains`));
           subscription?.unsubscribe();
         }
@@ -109,9 +151,9 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, done: 
       error: failed,
       complete: end,
     });
-    if (finished) subscription.unsubscribe();
+    if (stopped) subscription.unsubscribe();
     return () => {
-      finished = true;
+      stopped = true;
       subscription?.unsubscribe();
     };
   }
@@ -121,13 +163,14 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, done: 
     try {
       for (;;) {
         const step = await iterator.next();
-        if (finished) return;
+        if (stopped) return;
         if (step.done) return end();
-        const ok = put(step.value);
-        if (ok === null) break;
+        const room = put(step.value);
+        if (room === null) break;
         // Backpressure: the source is not advanced until the socket drains.
-        if (!ok) await new Promise<void>((resolve) => wire.whenDrained(resolve));
-        if (finished) break;
+        // A complete body no longer needs the socket, only the source's end.
+        if (!room && !complete) await new Promise<void>((resolve) => wire.whenDrained(resolve));
+        if (stopped) break;
       }
     } catch (err) {
       failed(err);
@@ -137,8 +180,8 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, done: 
   };
   void pull().catch(failed);
   return () => {
-    if (finished) return;
-    finished = true;
+    if (stopped) return;
+    stopped = true;
     // A custom iterator's return() may throw at once: this runs inside socket handlers.
     try {
       void Promise.resolve(iterator.return?.()).catch(() => undefined);

@@ -21,6 +21,8 @@ export class Exchange {
   broken = false;
   /** Stops the body stream being written; null when none is. */
   private cancelBody: (() => void) | null = null;
+  /** Stops reading the body's source, also after the body is complete; null when there is none. */
+  private cancelSource: (() => void) | null = null;
   /** Sends the body anyway when the server never answers the expectation. */
   private expectTimer: NodeJS.Timeout | undefined = undefined;
 
@@ -48,22 +50,28 @@ export class Exchange {
 
   /**
    * Writes the body. Returns true when it is all queued already. A stream
-   * returns false, and `done` is called when it ends, maybe before this
-   * returns (err: it failed half-way).
+   * returns false, and `done` is called when it is complete on the wire,
+   * maybe before this returns (err: it failed half-way). `overrun` is
+   * called if the source yields more after a complete `contentLength`.
    */
-  sendBody(wire: Wire, done: (err: RequestError | null) => void): boolean {
+  sendBody(wire: Wire, done: (err: RequestError | null) => void, overrun: (err: RequestError) => void): boolean {
     this.stopHolding();
     this.bodyStarted = true;
     const { body, stream, streamLength } = this.request;
     if (body !== null) wire.write(body);
     if (stream === null) return true;
     let ended = false;
-    const cancel = writeBody(stream, wire, streamLength, (err) => {
-      ended = true;
-      this.cancelBody = null;
-      done(err);
+    const cancel = writeBody(stream, wire, streamLength, {
+      done: (err) => {
+        ended = true;
+        this.cancelBody = null;
+        done(err);
+      },
+      overrun,
     });
     if (!ended) this.cancelBody = cancel;
+    // The source is read to its end after a complete contentLength; this stops that.
+    this.cancelSource = cancel;
     return false;
   }
 
@@ -72,6 +80,13 @@ export class Exchange {
     this.stopHolding();
     const cancel = this.cancelBody;
     this.cancelBody = null;
+    cancel?.();
+  }
+
+  /** The request is over: its source, if still read past a complete body, is let go. */
+  stopSource(): void {
+    const cancel = this.cancelSource;
+    this.cancelSource = null;
     cancel?.();
   }
 

@@ -146,7 +146,8 @@ export class Pipeline {
   private sendBody(link: Link, exchange: Exchange): void {
     if (this.link !== link || link.wire === null) return;
     link.gate = exchange;
-    if (exchange.sendBody(link.wire, (err) => this.onBodyEnd(link, exchange, err))) {
+    const ended = (err: RequestError | null) => this.onBodyEnd(link, exchange, err);
+    if (exchange.sendBody(link.wire, ended, (err) => this.onOverrun(link, exchange, err))) {
       link.gate = null;
       this.bodySent(link, exchange);
       this.pump();
@@ -169,6 +170,18 @@ export class Pipeline {
     }
     this.bodySent(link, exchange);
     this.pump();
+  }
+
+  /**
+   * The source of a complete `contentLength` body yielded more: the extra
+   * bytes were not written, so the socket is sound, but the request was not
+   * the one described. Its response is read and dropped, as after a cancel.
+   */
+  private onOverrun(link: Link, exchange: Exchange, err: RequestError): void {
+    if (exchange.subscriber === null) return;
+    if (this.link === link) link.flow.liftFor(exchange);
+    this.fail(exchange, err);
+    this.onSettled();
   }
 
   /** Stops the rest of a body: the socket, its request cut short, carries nothing more. */
@@ -388,6 +401,8 @@ export class Pipeline {
       this.live--;
       // A stream never read may be sent by a later request (a retry).
       if (!exchange.bodyStarted && exchange.request.stream !== null) releaseStream(exchange.request.stream);
+      // One read past its complete contentLength, to catch an overrun, is let go.
+      exchange.stopSource();
     }
     return subscriber;
   }

@@ -1,4 +1,4 @@
-import { Observable, Subject, of, throwError } from 'rxjs';
+import { NEVER, Observable, Subject, concat, of, throwError } from 'rxjs';
 import { MAX_OBSERVABLE_BACKLOG, writeBody } from '../../lib/connection/body';
 import { RequestError } from '../../lib/errors';
 import { FakeWire } from '../support/fake-wire';
@@ -7,7 +7,7 @@ import { delay } from '../support/observe';
 /** Runs writeBody to its end and returns what was written and how it ended. */
 function run(source: Parameters<typeof writeBody>[0], length = -1, wire = new FakeWire()): Promise<{ text: string; err: RequestError | null }> {
   return new Promise((resolve) => {
-    writeBody(source, wire, length, (err) => resolve({ text: wire.text, err }));
+    writeBody(source, wire, length, { done: (err) => resolve({ text: wire.text, err }), overrun: () => undefined });
   });
 }
 
@@ -60,6 +60,22 @@ describe('writeBody', () => {
       expect(err).toBeInstanceOf(RequestError);
       expect(err!.message).toContain('more than its contentLength of 4');
       expect(text).toBe('abc');
+    });
+
+    it('reports the body complete once its bytes are written, before the source ends', async () => {
+      const { text, err } = await run(concat(of('ab', 'cd'), NEVER), 4);
+      expect(err).toBeNull();
+      expect(text).toBe('abcd');
+    });
+
+    it('reports an overrun, without writing it, when the source yields more after the last byte', async () => {
+      const wire = new FakeWire();
+      const overrun = await new Promise<RequestError>((resolve) => {
+        writeBody(of('abcd', 'ef'), wire, 4, { done: (err) => expect(err).toBeNull(), overrun: resolve });
+      });
+      expect(overrun).toBeInstanceOf(RequestError);
+      expect(overrun.message).toContain('the extra bytes were not sent');
+      expect(wire.text).toBe('abcd');
     });
 
     it('fails with RequestError when the stream yields fewer bytes', async () => {
@@ -123,7 +139,7 @@ describe('writeBody', () => {
         }
       })();
       const wire = new FakeWire(250);
-      const ended = new Promise((resolve) => writeBody(source, wire, -1, resolve));
+      const ended = new Promise((resolve) => writeBody(source, wire, -1, { done: resolve, overrun: () => undefined }));
       await delay(10);
       // 3 pieces of 100 bytes (plus framing) fill a 250-byte buffer.
       expect(pulled).toBe(3);
@@ -142,7 +158,7 @@ describe('writeBody', () => {
     it('fails an Observable that outruns the socket by more than the bound', async () => {
       const source = new Subject<Uint8Array>();
       const wire = new FakeWire(1024);
-      const ended = new Promise<RequestError | null>((resolve) => writeBody(source, wire, -1, resolve));
+      const ended = new Promise<RequestError | null>((resolve) => writeBody(source, wire, -1, { done: resolve, overrun: () => undefined }));
       const piece = Buffer.alloc(1024 * 1024);
       for (let i = 0; i <= MAX_OBSERVABLE_BACKLOG / piece.length && !source.observed === false; i++) source.next(piece);
       const err = await ended;
@@ -161,7 +177,7 @@ describe('writeBody', () => {
         }
       })();
       const wire = new FakeWire(3);
-      const cancel = writeBody(source, wire, -1, () => fail('a cancelled body must not report an end'));
+      const cancel = writeBody(source, wire, -1, { done: () => fail('a cancelled body must not report an end'), overrun: () => undefined });
       await delay(5);
       cancel();
       const seen = pulled;

@@ -139,7 +139,7 @@ describe('HttpConnection regressions', () => {
     const piece = Buffer.alloc(1024 * 1024);
     const pieces = new Array<Buffer>(MAX_OBSERVABLE_BACKLOG / piece.length + 8).fill(piece);
     const wire = new FakeWire(1024);
-    const err = await new Promise<RequestError | null>((resolve) => writeBody(from(pieces), wire, -1, resolve));
+    const err = await new Promise<RequestError | null>((resolve) => writeBody(from(pieces), wire, -1, { done: resolve, overrun: () => undefined }));
     expect(err).toBeInstanceOf(RequestError);
     // Before the fix: the failure cannot unsubscribe a source that is still inside subscribe(), so every piece is written.
     expect(wire.buffered).toBeLessThanOrEqual(MAX_OBSERVABLE_BACKLOG + 2 * piece.length + 64);
