@@ -8,7 +8,11 @@
 export interface ConnectionOptions {
   /** Requests written and not yet answered, at most. 1 turns pipelining off. */
   maxPipelined?: number;
-  /** Milliseconds without a byte of an awaited response before it fails with ResponseTimeout; 0 for none. */
+  /**
+   * Milliseconds without progress on the awaited request (no byte of its
+   * response read, no byte of its body accepted by the socket) before it
+   * fails with ResponseTimeout; 0 for none. `RequestInit.timeout` overrides it.
+   */
   timeout?: number;
   /** Milliseconds allowed to open the connection before ConnectError; 0 for none. */
   connectTimeout?: number;

@@ -35,7 +35,7 @@ export class Link {
   constructor(probing: boolean, idleLimit: number, onNoProgress: () => boolean) {
     this.probing = probing;
     this.idleLimit = idleLimit;
-    this.progress = new ProgressTimer(onNoProgress);
+    this.progress = new ProgressTimer(() => this.wire?.accepted ?? 0, onNoProgress);
   }
 
   /** Ends everything the socket had going: timers, the body being sent, the subscription. Idempotent. */

@@ -1,5 +1,5 @@
 import { tap, type Subscriber } from 'rxjs';
-import { ConnectError, ConnectionClosed, type RequestError, ResponseTimeout } from '../errors';
+import { ConnectError, ConnectionClosed, ResponseTimeout } from '../errors';
 import type { HeadEvent, ResponseEvent } from '../events';
 import type { DataChunk } from '../flow';
 import type { ParsedEvent, ParserLimits } from '../http1/parser';
@@ -7,6 +7,7 @@ import { connectionAfter, idleLimit } from '../http1/persistence';
 import type { ResolvedOptions } from '../options';
 import { openSocket } from '../transport/socket';
 import { releaseStream } from './body';
+import { BodyWriter } from './bodyWriter';
 import type { Exchange } from './exchange';
 import { Link } from './link';
 import type { Origin } from './origin';
@@ -35,6 +36,8 @@ export class Pipeline {
   private destroyed = false;
   /** pump() is on the stack: a nested call (from a body that ends at once, say) leaves the work to its loop. */
   private pumping = false;
+  /** Puts request bodies on the wire: the gate, 100-continue, streams. */
+  private readonly bodies: BodyWriter;
 
   /**
    * @param onSettled called whenever a request finishes or leaves, so the
@@ -46,6 +49,20 @@ export class Pipeline {
     private readonly onSettled: () => void,
   ) {
     this.limits = { maxHeaderSize: options.maxHeaderSize, maxResponseSize: options.maxResponseSize };
+    const pipeline = this;
+    this.bodies = new BodyWriter({
+      get link() {
+        return pipeline.link;
+      },
+      get head() {
+        return pipeline.queue.head;
+      },
+      expect100Timeout: options.expect100Timeout,
+      pump: () => this.pump(),
+      fail: (exchange, err) => this.fail(exchange, err),
+      drop: (link) => this.onDown(link, null),
+      settled: () => this.onSettled(),
+    });
   }
 
   /** Requests subscribed and not yet finished. */
@@ -124,88 +141,9 @@ export class Pipeline {
     exchange.writes++;
     link.wire!.write(exchange.request.head);
     // The timeout counts from the moment something is awaited, not from every write behind it.
-    if (this.queue.inFlight === 1) link.progress.start(this.options.timeout);
+    if (this.queue.inFlight === 1) this.awaitHead(link);
     if (exchange.request.closes) link.draining = true;
-    if (exchange.request.expect100) {
-      // RFC 9110 §10.1.1: the body waits for 100 Continue, or for expect100Timeout.
-      link.gate = exchange;
-      exchange.holdBody();
-      this.awaitExpectation(link);
-    } else {
-      this.sendBody(link, exchange);
-    }
-  }
-
-  /** Starts the expect100Timeout of the awaited request, if it holds its body. */
-  private awaitExpectation(link: Link): void {
-    const head = this.queue.head;
-    if (head?.awaiting100) head.startExpectTimer(this.options.expect100Timeout, () => this.sendBody(link, head));
-  }
-
-  /** Puts the body on the wire; a streamed one holds the gate until it ends. */
-  private sendBody(link: Link, exchange: Exchange): void {
-    if (this.link !== link || link.wire === null) return;
-    link.gate = exchange;
-    const ended = (err: RequestError | null) => this.onBodyEnd(link, exchange, err);
-    if (exchange.sendBody(link.wire, ended, (err) => this.onOverrun(link, exchange, err))) {
-      link.gate = null;
-      this.bodySent(link, exchange);
-      this.pump();
-    }
-  }
-
-  /** The awaited request's body is all out: its response is owed from now, not from when its head went. */
-  private bodySent(link: Link, exchange: Exchange): void {
-    if (this.queue.head === exchange) link.progress.touch();
-  }
-
-  private onBodyEnd(link: Link, exchange: Exchange, err: RequestError | null): void {
-    if (link.gate === exchange) link.gate = null;
-    if (this.link !== link) return;
-    if (err !== null) {
-      this.breakBody(link, exchange);
-      this.fail(exchange, err);
-      this.dropIfBroken(link);
-      return;
-    }
-    this.bodySent(link, exchange);
-    this.pump();
-  }
-
-  /**
-   * The source of a complete `contentLength` body yielded more: the extra
-   * bytes were not written, so the socket is sound, but the request was not
-   * the one described. Its response is read and dropped, as after a cancel.
-   */
-  private onOverrun(link: Link, exchange: Exchange, err: RequestError): void {
-    if (exchange.subscriber === null) return;
-    if (this.link === link) link.flow.liftFor(exchange);
-    this.fail(exchange, err);
-    this.onSettled();
-  }
-
-  /** Stops the rest of a body: the socket, its request cut short, carries nothing more. */
-  private cutBody(link: Link, exchange: Exchange): void {
-    exchange.stopBody();
-    if (link.gate === exchange) link.gate = null;
-    link.draining = true;
-  }
-
-  /**
-   * A body that stopped half-way with nobody to answer for it (it failed, or
-   * its caller left): the responses ahead are still read, then the socket is
-   * dropped when its turn comes.
-   */
-  private breakBody(link: Link, exchange: Exchange): void {
-    this.cutBody(link, exchange);
-    exchange.broken = true;
-  }
-
-  /** Drops the socket when the request whose turn has come had its body cut short. */
-  private dropIfBroken(link: Link): boolean {
-    if (this.queue.head?.broken !== true) return false;
-    this.onDown(link, null);
-    return true;
+    this.bodies.start(link, exchange);
   }
 
   private connect(): void {
@@ -256,7 +194,7 @@ export class Pipeline {
     switch (event.type) {
       case 'informational':
         // An unsolicited 100 is passed on and otherwise ignored.
-        if (event.status === 100 && exchange.awaiting100) this.sendBody(link, exchange);
+        if (event.status === 100 && exchange.awaiting100) this.bodies.send(link, exchange);
         exchange.subscriber?.next(event);
         return;
       case 'head':
@@ -278,7 +216,7 @@ export class Pipeline {
   private onHead(link: Link, exchange: Exchange, head: HeadEvent): void {
     // A final status before the body is all sent (a 417 or 413 instead of
     // 100 Continue, or an early answer to an upload): the rest is not sent.
-    if (exchange.bodyPending) this.cutBody(link, exchange);
+    if (exchange.bodyPending) this.bodies.cut(link, exchange);
     const { persistent, idleMs } = connectionAfter(head, exchange.request.isHead);
     if (!persistent) {
       link.draining = true;
@@ -311,9 +249,10 @@ export class Pipeline {
     link.responses++;
     link.answerable--;
     this.release(exchange)?.complete();
-    if (this.link !== link || this.dropIfBroken(link)) return;
+    if (this.link !== link || this.bodies.dropIfBroken(link)) return;
+    this.awaitHead(link);
     if (link.draining && this.queue.inFlight === 0) this.retire(link);
-    else this.awaitExpectation(link);
+    else this.bodies.awaitExpectation(link);
     this.pump();
     this.onSettled();
   }
@@ -355,13 +294,32 @@ export class Pipeline {
     }
   }
 
-  /** `timeout` ms without progress: the socket is dropped, unless nothing is owed (returns false). */
+  /**
+   * The response at the head of the queue is now the awaited one: its own
+   * `timeout` (RequestInit) or the connection's counts from now.
+   */
+  private awaitHead(link: Link): void {
+    const head = this.queue.head;
+    if (head === undefined) link.progress.stop();
+    else link.progress.start(head.request.timeout ?? this.options.timeout);
+  }
+
+  /**
+   * No progress either way for the awaited request's timeout: no byte of its
+   * response read and no byte of a body accepted by the socket (a server
+   * that stopped reading an upload). The socket is dropped, unless nothing
+   * is owed after all (returns false).
+   */
   private onNoProgress(link: Link): boolean {
-    if (this.link !== link || this.queue.inFlight === 0) return true;
+    const head = this.queue.head;
+    if (this.link !== link || head === undefined) return true;
     // Nothing is owed while a consumer holds the socket paused, nor while the
-    // awaited request's own body is held for 100 Continue or still going out.
-    if (link.flow.paused || (link.gate !== null && link.gate === this.queue.head)) return false;
-    this.onDown(link, new ResponseTimeout(`no response byte within timeout (${this.options.timeout} ms)`));
+    // body is held for 100 Continue (expect100Timeout bounds that wait).
+    if (link.flow.paused || head.awaiting100) return false;
+    const { method, path } = head.request;
+    const ms = link.progress.current;
+    const why = link.gate === head ? 'no byte of its body accepted by the socket' : 'no byte of its response';
+    this.onDown(link, new ResponseTimeout(`${method} ${path}: ${why} within timeout (${ms} ms)`));
     return true;
   }
 
@@ -386,8 +344,8 @@ export class Pipeline {
       // still sending is cut short.
       link.flow.liftFor(exchange);
       if (exchange.bodyPending) {
-        this.breakBody(link, exchange);
-        if (this.dropIfBroken(link)) return;
+        this.bodies.breakOff(link, exchange);
+        if (this.bodies.dropIfBroken(link)) return;
       }
     }
     this.onSettled();

@@ -2,12 +2,14 @@ import type { Wire } from '../transport/socket';
 
 /**
  * The no-progress timer of one socket: it expires `limit` ms after the last
- * touch(). Progress (a read, a body piece accepted by the socket) happens
- * thousands of times a second, so a touch only stamps the time; the one
- * Node.js timer behind it sleeps on for the rest when it wakes early.
+ * progress. Progress is a touch() (a read) or a change in what `sample()`
+ * returns (the bytes the kernel has taken from the socket: the server is
+ * reading a body). Reads happen thousands of times a second, so a touch only
+ * stamps the time; the one Node.js timer behind it wakes every quarter of
+ * the limit at most, samples, and sleeps on.
  *
  * @example
- * const timer = new ProgressTimer(() => fail(new ResponseTimeout('...')));
+ * const timer = new ProgressTimer(() => wire.accepted, () => fail(new ResponseTimeout('...')));
  * timer.start(60_000);  // a response is awaited
  * socket.on('data', () => timer.touch());
  */
@@ -20,23 +22,37 @@ export class ProgressTimer {
   private last = 0;
   /** Milliseconds without progress allowed; 0 while nothing is awaited or there is no limit. */
   private limit = 0;
+  /** What sample() returned when last looked at. */
+  private mark = 0;
 
   /**
+   * @param sample a counter that grows with progress the timer cannot see
+   *   happen (bytes accepted by the socket).
    * @param onExpire called when `limit` ms passed without progress; it
    *   returns false when nothing is owed after all (the wait goes on from now).
    */
-  constructor(private readonly onExpire: () => boolean) {}
+  constructor(private readonly sample: () => number, private readonly onExpire: () => boolean) {}
+
+  /** The current limit: 0 when none runs. */
+  get current(): number {
+    return this.limit;
+  }
 
   /** Counts `limit` ms from now (0: no limit), replacing the previous limit. */
   start(limit: number): void {
     this.limit = limit;
     this.last = Date.now();
-    if (limit === 0) return;
+    this.mark = this.sample();
+    if (limit === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      return;
+    }
     const due = this.last + limit;
     // A pending timer that wakes no later than the new deadline re-checks then.
     if (this.timer !== undefined && this.due <= due) return;
     clearTimeout(this.timer);
-    this.schedule(limit);
+    this.schedule(this.step(limit));
   }
 
   /** Progress: the limit counts again from now. */
@@ -56,14 +72,25 @@ export class ProgressTimer {
     this.timer = setTimeout(this.wake, ms).unref();
   }
 
+  /** How long to sleep with `left` ms to go: a quarter of the limit at most, to sample on the way. */
+  private step(left: number): number {
+    return Math.max(1, Math.min(left, Math.ceil(this.limit / 4)));
+  }
+
   private readonly wake = (): void => {
     this.timer = undefined;
     if (this.limit === 0) return;
-    const left = this.last + this.limit - Date.now();
-    if (left > 0) return this.schedule(left);
+    const now = Date.now();
+    const mark = this.sample();
+    if (mark !== this.mark) {
+      this.mark = mark;
+      this.last = now;
+    }
+    const left = this.last + this.limit - now;
+    if (left > 0) return this.schedule(this.step(left));
     if (!this.onExpire() && this.limit > 0) {
       this.last = Date.now();
-      this.schedule(this.limit);
+      this.schedule(this.step(this.limit));
     }
   };
 }

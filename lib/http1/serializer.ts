@@ -52,10 +52,18 @@ export interface RequestInit {
    * without a body (RFC 9110 §10.1.1).
    */
   expect100?: boolean;
+  /**
+   * This request's no-progress timeout in milliseconds, instead of the
+   * connection's `timeout`; `0` for none (a long-lived event stream, a long poll).
+   */
+  timeout?: number;
 }
 
 /** A request ready for the wire: every caller-supplied token has been checked. */
 export interface SerializedRequest {
+  /** The method and target, for errors that name the request. */
+  readonly method: string;
+  readonly path: string;
   /** The request line and header section, CRLF-terminated, as bytes. */
   readonly head: Buffer;
   /** A known-size body, written right after the head; `null` when there is none. */
@@ -70,7 +78,12 @@ export interface SerializedRequest {
   readonly isHead: boolean;
   /** The caller sent `Connection: close`: nothing may follow this request on its connection. */
   readonly closes: boolean;
+  /** `RequestInit.timeout`, or null for the connection's. */
+  readonly timeout: number | null;
 }
+
+/** setTimeout cannot wait longer than 2^31-1 ms; it would fire at once instead. */
+const MAX_TIMEOUT = 0x7fffffff;
 
 /** tchar+ (RFC 9110 §5.6.2): methods and field names. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -106,6 +119,10 @@ export function serializeRequest(method: string, path: string, init: RequestInit
   }
   if (declared !== undefined && stream === null && declared !== (body?.length ?? 0)) {
     throw new RequestError(`contentLength ${declared} does not match the body's ${body?.length ?? 0} bytes`);
+  }
+  const timeout = init?.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0 || timeout > MAX_TIMEOUT)) {
+    throw new RequestError(`invalid timeout ${String(timeout)}: expected a number of milliseconds from 0 (none) to ${MAX_TIMEOUT}`);
   }
   const streamLength = stream !== null ? (declared ?? -1) : -1;
   const expect100 = init?.expect100 === true && (stream !== null ? streamLength !== 0 : body !== null && body.length > 0);
@@ -144,6 +161,8 @@ export function serializeRequest(method: string, path: string, init: RequestInit
   if (expect100) framing += 'Expect: 100-continue\r\n';
   const head = `${method} ${path} HTTP/1.1\r\n${hasHost ? '' : `Host: ${host}\r\n`}${fields}${framing}\r\n`;
   return {
+    method,
+    path,
     head: Buffer.from(head, 'latin1'),
     body: body !== null && body.length > 0 ? body : null,
     stream,
@@ -151,6 +170,7 @@ export function serializeRequest(method: string, path: string, init: RequestInit
     expect100,
     isHead: method === 'HEAD',
     closes,
+    timeout: timeout ?? null,
   };
 }
 

@@ -24,6 +24,8 @@ export interface Wire {
   write(bytes: Uint8Array): boolean;
   /** Bytes queued in the socket and not yet handed to the kernel. */
   readonly buffered: number;
+  /** Bytes the kernel has taken so far: it grows while the peer reads, and stops when the peer stops reading. */
+  readonly accepted: number;
   /** Calls back once when the socket's buffer has drained after write() returned false. */
   whenDrained(callback: () => void): void;
   /** Stops reading: no more bytes are emitted until resume(), and TCP flow control holds the server back. */
@@ -68,6 +70,10 @@ export function openSocket(endpoint: Endpoint, options: SocketOptions, onConnect
       },
       get buffered() {
         return socket.writableLength;
+      },
+      get accepted() {
+        // bytesWritten counts what is still buffered too.
+        return socket.bytesWritten - socket.writableLength;
       },
       whenDrained(callback) {
         socket.once('drain', callback);

@@ -8,6 +8,10 @@ import type { Wire } from '../../lib/transport/socket';
 export class FakeWire implements Wire {
   readonly writes: Buffer[] = [];
   buffered = 0;
+  /** Bytes "taken by the kernel": everything written, less what is buffered. */
+  get accepted(): number {
+    return this.writes.reduce((sum, piece) => sum + piece.length, 0) - this.buffered;
+  }
   private drainers: Array<() => void> = [];
 
   constructor(private readonly capacity = Infinity) {}
