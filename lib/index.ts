@@ -17,7 +17,8 @@ export {
   ResponseTimeout,
 } from './errors';
 export { DEFAULT_OPTIONS } from './options';
-export type { ConnectionOptions } from './options';
+export type { ConnectionOptions, TlsOptions } from './options';
+export { proxyFromEnv } from './transport/proxyFromEnv';
 export type { RequestInit, RequestBody, HeadersInit } from './http1/serializer';
 export type {
   ResponseEvent,

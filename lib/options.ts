@@ -1,3 +1,18 @@
+import type { ConnectionOptions as NodeTlsOptions } from 'node:tls';
+
+/**
+ * The TLS settings of an `https:` connection: the client subset of Node.js's
+ * `tls.ConnectionOptions`. Certificates and host names are verified unless
+ * `rejectUnauthorized` is false.
+ *
+ * @example
+ * new HttpConnection('https://store.internal', { tls: { ca: fs.readFileSync('internal-ca.pem') } });
+ */
+export type TlsOptions = Pick<
+  NodeTlsOptions,
+  'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized' | 'minVersion' | 'maxVersion' | 'ciphers' | 'checkServerIdentity'
+>;
+
 /**
  * How an {@link HttpConnection} behaves. Every field is optional; the
  * defaults are in {@link DEFAULT_OPTIONS} and the README.
@@ -24,11 +39,39 @@ export interface ConnectionOptions {
   maxHeaderSize?: number;
   /** Body bytes allowed per response; unlimited when absent. */
   maxResponseSize?: number;
+  /** TLS settings for `https:` origins (ignored for `http:` ones). */
+  tls?: TlsOptions;
+  /**
+   * A forward proxy, `http://[user:password@]host:port`: each connection is
+   * a CONNECT tunnel through it (RFC 9110 §9.3.6), for `http:` and `https:`
+   * origins alike. See also {@link proxyFromEnv}.
+   */
+  proxy?: string | URL;
+  /** A Unix domain socket to connect to instead of the origin's host and port; the origin still gives `Host`. */
+  socketPath?: string;
 }
 
-export type ResolvedOptions = Readonly<Required<ConnectionOptions>>;
+/** The numeric options, each with its default. */
+type Limits = Omit<ConnectionOptions, 'tls' | 'proxy' | 'socketPath'>;
 
-export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
+export type ResolvedOptions = Readonly<Required<Limits>> & Readonly<Pick<ConnectionOptions, 'tls' | 'proxy' | 'socketPath'>>;
+
+/** The TLS settings httpio passes on, each with the type it must have. */
+const TLS_KEYS: Record<keyof TlsOptions, (value: unknown) => boolean> = {
+  ca: isCertificates,
+  cert: isCertificates,
+  key: (value) => isCertificates(value) || (Array.isArray(value) && value.every((item) => typeof item === 'object' && item !== null)),
+  pfx: (value) => isCertificates(value) || (Array.isArray(value) && value.every((item) => typeof item === 'object' && item !== null)),
+  passphrase: (value) => typeof value === 'string',
+  servername: (value) => typeof value === 'string',
+  rejectUnauthorized: (value) => typeof value === 'boolean',
+  minVersion: isTlsVersion,
+  maxVersion: isTlsVersion,
+  ciphers: (value) => typeof value === 'string',
+  checkServerIdentity: (value) => typeof value === 'function',
+};
+
+export const DEFAULT_OPTIONS: Readonly<Required<Limits>> = Object.freeze({
   maxPipelined: 10,
   timeout: 60_000,
   connectTimeout: 10_000,
@@ -42,7 +85,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
 export function resolveOptions(options: ConnectionOptions | undefined): ResolvedOptions {
   if (options === undefined) return DEFAULT_OPTIONS;
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  const known = new Set(Object.keys(DEFAULT_OPTIONS));
+  const known = new Set([...Object.keys(DEFAULT_OPTIONS), 'tls', 'proxy', 'socketPath']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TypeError(`unknown option ${JSON.stringify(key)}`);
   }
@@ -54,7 +97,37 @@ export function resolveOptions(options: ConnectionOptions | undefined): Resolved
   checkNumber('keepAliveTimeout', resolved.keepAliveTimeout, 0, false);
   checkNumber('maxHeaderSize', resolved.maxHeaderSize, 64, true);
   if (resolved.maxResponseSize !== Infinity) checkNumber('maxResponseSize', resolved.maxResponseSize, 0, true);
+  if (resolved.tls !== undefined) checkTls(resolved.tls);
+  if (resolved.proxy !== undefined && typeof resolved.proxy !== 'string' && !(resolved.proxy instanceof URL)) {
+    throw new TypeError(`option proxy must be a URL string, got ${typeof resolved.proxy}`);
+  }
+  if (resolved.socketPath !== undefined && (typeof resolved.socketPath !== 'string' || resolved.socketPath === '')) {
+    throw new TypeError('option socketPath must be a non-empty path string');
+  }
+  if (resolved.socketPath !== undefined && resolved.proxy !== undefined) {
+    throw new TypeError('options socketPath and proxy cannot be used together: a tunnel goes through the proxy\'s TCP port');
+  }
   return Object.freeze(resolved);
+}
+
+function checkTls(tls: unknown): void {
+  if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) throw new TypeError('option tls must be an object');
+  for (const [key, value] of Object.entries(tls)) {
+    const check = TLS_KEYS[key as keyof TlsOptions];
+    if (check === undefined) {
+      throw new TypeError(`unknown option tls.${key}; httpio takes ${Object.keys(TLS_KEYS).join(', ')}`);
+    }
+    if (value !== undefined && !check(value)) throw new TypeError(`option tls.${key} has the wrong type (${typeof value})`);
+  }
+}
+
+function isCertificates(value: unknown): boolean {
+  const one = (item: unknown) => typeof item === 'string' || item instanceof Uint8Array;
+  return one(value) || (Array.isArray(value) && value.every(one));
+}
+
+function isTlsVersion(value: unknown): boolean {
+  return value === 'TLSv1' || value === 'TLSv1.1' || value === 'TLSv1.2' || value === 'TLSv1.3';
 }
 
 function stripUndefined(options: ConnectionOptions): ConnectionOptions {

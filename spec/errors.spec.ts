@@ -81,6 +81,7 @@ describe('the public surface (lib/index.ts)', () => {
         'text',
         'json',
         'writeTo',
+        'proxyFromEnv',
         'HttpioError',
         'ConnectionClosed',
         'InvalidResponse',

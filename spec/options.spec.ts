@@ -1,5 +1,4 @@
 import { DEFAULT_OPTIONS, resolveOptions } from '../lib/options';
-import { parseOrigin } from '../lib/connection/origin';
 
 describe('resolveOptions', () => {
   it('fills every default', () => {
@@ -27,24 +26,17 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ maxHeaderSize: Infinity })).toThrowError(RangeError, /maxHeaderSize/);
     expect(() => resolveOptions({ maxResponseSize: -5 })).toThrowError(RangeError, /maxResponseSize/);
   });
-});
 
-describe('parseOrigin', () => {
-  it('takes host and port, and builds Host without the default port', () => {
-    expect(parseOrigin('http://127.0.0.1:8080')).toEqual({ endpoint: { hostname: '127.0.0.1', port: 8080 }, host: '127.0.0.1:8080' });
-    expect(parseOrigin('http://localhost/')).toEqual({ endpoint: { hostname: 'localhost', port: 80 }, host: 'localhost' });
-  });
-
-  it('strips the brackets of an IPv6 address for connecting, not for Host', () => {
-    expect(parseOrigin(new URL('http://[::1]:81'))).toEqual({ endpoint: { hostname: '::1', port: 81 }, host: '[::1]:81' });
-  });
-
-  it('rejects what a connection cannot honour, saying what', () => {
-    expect(() => parseOrigin('not a url')).toThrowError(TypeError, /invalid URL/);
-    expect(() => parseOrigin('ftp://x')).toThrowError(TypeError, /protocol/);
-    expect(() => parseOrigin('https://x')).toThrowError(TypeError, /https/);
-    expect(() => parseOrigin('http://u:p@x')).toThrowError(TypeError, /credentials/);
-    expect(() => parseOrigin('http://x/api')).toThrowError(TypeError, /origin/);
-    expect(() => parseOrigin('http://x/?q')).toThrowError(TypeError, /origin/);
+  it('takes the transport options and checks their types, naming the option', () => {
+    const tls = { ca: 'PEM', rejectUnauthorized: true, minVersion: 'TLSv1.2' as const, checkServerIdentity: () => undefined };
+    expect(resolveOptions({ tls, proxy: 'http://p:3128', socketPath: undefined }).tls).toBe(tls);
+    expect(() => resolveOptions({ tls: 'yes' as never })).toThrowError(TypeError, /option tls must be an object/);
+    expect(() => resolveOptions({ tls: { rejectUnauthorised: false } as never })).toThrowError(TypeError, /tls\.rejectUnauthorised/);
+    expect(() => resolveOptions({ tls: { rejectUnauthorized: 'no' } as never })).toThrowError(TypeError, /tls\.rejectUnauthorized/);
+    expect(() => resolveOptions({ tls: { minVersion: 'TLSv9' } as never })).toThrowError(TypeError, /tls\.minVersion/);
+    expect(() => resolveOptions({ tls: { ca: 42 } as never })).toThrowError(TypeError, /tls\.ca/);
+    expect(() => resolveOptions({ proxy: 3128 as never })).toThrowError(TypeError, /option proxy/);
+    expect(() => resolveOptions({ socketPath: '' })).toThrowError(TypeError, /socketPath/);
+    expect(() => resolveOptions({ socketPath: '/s', proxy: 'http://p' })).toThrowError(TypeError, /socketPath and proxy/);
   });
 });

@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, '..');
 describe('the built package', () => {
   it('loads by its root and exposes the public names', () => {
     const httpio = require(ROOT);
-    for (const name of ['HttpConnection', 'HttpHeaders', 'HttpResponse', 'readAll', 'text', 'json', 'writeTo']) {
+    for (const name of ['HttpConnection', 'HttpHeaders', 'HttpResponse', 'readAll', 'text', 'json', 'writeTo', 'proxyFromEnv']) {
       expect(typeof httpio[name]).withContext(name).toBe('function');
     }
     for (const name of ['HttpioError', 'ConnectionClosed', 'InvalidResponse', 'UnsupportedResponse', 'RequestError', 'ConnectError', 'ResponseTimeout']) {

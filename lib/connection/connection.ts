@@ -34,12 +34,12 @@ export class HttpConnection {
   #resolveClosed: (() => void) | null = null;
 
   /**
-   * @param url the origin, `http://host[:port]`; nothing is connected until a request is subscribed.
+   * @param url the origin, `http://host[:port]` or `https://host[:port]`; nothing is connected until a request is subscribed.
    * @param options see {@link ConnectionOptions}; a bad value throws TypeError or RangeError naming it.
    */
   constructor(url: string | URL, options?: ConnectionOptions) {
-    this.#origin = parseOrigin(url);
     this.#options = resolveOptions(options);
+    this.#origin = parseOrigin(url, this.#options);
     this.#pipeline = new Pipeline(this.#origin, this.#options, () => this.#settleClose());
   }
 

@@ -1,13 +1,8 @@
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import { Observable } from 'rxjs';
 import { ConnectError, ConnectionClosed } from '../errors';
-
-/** Where to connect. TLS and proxy tunnels will hang off this same shape. */
-export interface Endpoint {
-  /** A host name or an IP address (an IPv6 one without brackets). */
-  readonly hostname: string;
-  readonly port: number;
-}
+import { dial } from './dial';
+import { describeEndpoint, type Endpoint } from './endpoint';
 
 export interface SocketOptions {
   /** Milliseconds allowed for the connection to be made; 0 for no limit. */
@@ -51,44 +46,8 @@ export interface Wire {
  */
 export function openSocket(endpoint: Endpoint, options: SocketOptions, onConnect: (wire: Wire) => void): Observable<Uint8Array> {
   return new Observable<Uint8Array>((subscriber) => {
-    const target = `${endpoint.hostname.includes(':') ? `[${endpoint.hostname}]` : endpoint.hostname}:${endpoint.port}`;
-    const socket = net.connect({ host: endpoint.hostname, port: endpoint.port, noDelay: true });
-    let connected = false;
-    let corked = false;
-    const uncork = () => {
-      corked = false;
-      socket.uncork();
-    };
-    const wire: Wire = {
-      write(bytes) {
-        if (!corked) {
-          corked = true;
-          socket.cork();
-          process.nextTick(uncork);
-        }
-        return socket.write(bytes);
-      },
-      get buffered() {
-        return socket.writableLength;
-      },
-      get accepted() {
-        // bytesWritten counts what is still buffered too.
-        return socket.bytesWritten - socket.writableLength;
-      },
-      whenDrained(callback) {
-        socket.once('drain', callback);
-      },
-      pause() {
-        socket.pause();
-      },
-      resume() {
-        socket.resume();
-      },
-      setIdle(idle) {
-        if (idle) socket.unref();
-        else socket.ref();
-      },
-    };
+    const target = describeEndpoint(endpoint);
+    let socket: net.Socket | null = null;
 
     let timer: NodeJS.Timeout | undefined;
     if (options.connectTimeout > 0) {
@@ -97,34 +56,69 @@ export function openSocket(endpoint: Endpoint, options: SocketOptions, onConnect
       }, options.connectTimeout);
     }
 
-    socket.on('connect', () => {
+    const abort = dial(endpoint, (err, ready) => {
       clearTimeout(timer);
-      connected = true;
-      onConnect(wire);
-    });
-    socket.on('data', (chunk: Buffer) => subscriber.next(chunk));
-    socket.on('end', () => subscriber.complete());
-    // The listener stays for the socket's life: an 'error' after teardown
-    // (a write racing the destroy) must not become an uncaught exception.
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      const code = err.code ?? err.message;
-      subscriber.error(
-        connected
-          ? new ConnectionClosed(`the connection to ${target} was lost: ${code}`, { sent: false, cause: err })
-          : new ConnectError(`could not connect to ${target}: ${code}`, { cause: err }),
-      );
-    });
-    socket.on('close', () => {
-      subscriber.error(
-        connected
-          ? new ConnectionClosed(`the connection to ${target} was closed`, { sent: false })
-          : new ConnectError(`could not connect to ${target}: the socket closed`),
-      );
+      if (err !== null) return subscriber.error(err);
+      socket = ready!;
+      onConnect(attach(socket, subscriber, target));
     });
 
     return () => {
       clearTimeout(timer);
-      socket.destroy();
+      abort();
+      socket?.destroy();
     };
   });
+}
+
+/** Makes a connected socket the source of `subscriber` and returns its write side. */
+function attach(socket: net.Socket, subscriber: { next(chunk: Uint8Array): void; error(err: unknown): void; complete(): void }, target: string): Wire {
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.on('data', (chunk: Buffer) => subscriber.next(chunk));
+  socket.on('end', () => subscriber.complete());
+  // The listener stays for the socket's life: an 'error' after teardown
+  // (a write racing the destroy) must not become an uncaught exception.
+  socket.on('error', (err: NodeJS.ErrnoException) => {
+    const code = err.code ?? err.message;
+    subscriber.error(new ConnectionClosed(`the connection to ${target} was lost: ${code}`, { sent: false, cause: err }));
+  });
+  socket.on('close', () => {
+    subscriber.error(new ConnectionClosed(`the connection to ${target} was closed`, { sent: false }));
+  });
+  // A tunnel arrives paused, so that nothing was read before these listeners.
+  socket.resume();
+  return {
+    write(bytes) {
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
+      return socket.write(bytes);
+    },
+    get buffered() {
+      return socket.writableLength;
+    },
+    get accepted() {
+      // bytesWritten counts what is still buffered too.
+      return socket.bytesWritten - socket.writableLength;
+    },
+    whenDrained(callback) {
+      socket.once('drain', callback);
+    },
+    pause() {
+      socket.pause();
+    },
+    resume() {
+      socket.resume();
+    },
+    setIdle(idle) {
+      if (idle) socket.unref();
+      else socket.ref();
+    },
+  };
 }

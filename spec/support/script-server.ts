@@ -7,6 +7,7 @@
  * quadratic but plainly right for test-sized input.
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 
 /** A request as the client put it on the wire. */
 export interface ReceivedRequest {
@@ -145,6 +146,13 @@ export class ServerConnection {
   /** @internal Made by ScriptServer; `deliver` records each request handed out. */
   constructor(readonly index: number, private readonly socket: net.Socket, private readonly deliver: (r: ReceivedRequest) => void) {
     socket.on('error', () => undefined); // ECONNRESET and the like; 'close' follows.
+    // Read now: a closed TLS socket no longer knows how its handshake went.
+    const secure = socket as tls.TLSSocket;
+    this.tls = typeof secure.isSessionReused !== 'function' ? null : {
+      servername: (secure as unknown as { servername: string | false }).servername,
+      alpn: secure.alpnProtocol ?? false,
+      resumed: secure.isSessionReused(),
+    };
     socket.on('data', (data: Buffer) => this.onData(data));
     socket.on('end', () => {
       this.ended = true;
@@ -158,6 +166,9 @@ export class ServerConnection {
       }),
     );
   }
+
+  /** On a TLS server: what the handshake settled (SNI name sent, ALPN protocol, a resumed session); null on plain TCP. */
+  readonly tls: { servername: string | false; alpn: string | false; resumed: boolean } | null;
 
   get received(): Buffer {
     return Buffer.concat(this.chunks);
@@ -265,12 +276,26 @@ export class ServerConnection {
 /** Runs once per accepted connection; a throw or rejection is recorded in `errors`. */
 type Script = (conn: ServerConnection) => void | Promise<void>;
 
+/** Where and how a ScriptServer listens: plain TCP on 127.0.0.1 unless told otherwise. */
+export interface ListenOptions {
+  /** TLS server settings (key, cert, ...): the server speaks https. */
+  tls?: tls.TlsOptions;
+  /** A Unix socket path to listen on instead of a TCP port; `url` is then `http://localhost`. */
+  path?: string;
+  /** The host name put in `url` (the server listens on 127.0.0.1 whatever it is). */
+  host?: string;
+}
+
 export class ScriptServer {
   readonly connections: ServerConnection[] = [];
   /** Every request handed out by nextRequest(), across connections, in order. */
   readonly requests: ReceivedRequest[] = [];
   /** What scripts threw or rejected with. */
   readonly errors: unknown[] = [];
+  /** Every accepted TCP socket still open, including TLS ones mid-handshake. */
+  private readonly sockets = new Set<net.Socket>();
+  /** Handshakes that failed on a TLS server (the client refused the certificate, say); not script errors. */
+  readonly tlsErrors: unknown[] = [];
   /** Set once listening. */
   private address = { port: 0, url: '' };
   /** waitForConnections() calls, run on every accept and on close(). */
@@ -300,12 +325,21 @@ export class ScriptServer {
    *   await conn.end();
    * });
    */
-  static start(script: Script): Promise<ScriptServer> {
+  static start(script: Script, options: ListenOptions = {}): Promise<ScriptServer> {
     return new Promise((resolve, reject) => {
       // allowHalfOpen: a client's FIN leaves our side open, so a script may still answer.
-      const server = net.createServer({ allowHalfOpen: true });
+      const server = options.tls !== undefined
+        ? tls.createServer({ allowHalfOpen: true, ...options.tls })
+        : net.createServer({ allowHalfOpen: true });
       const self = new ScriptServer(server);
-      server.on('connection', (socket) => {
+      // A TLS server hands over sockets once the handshake is done; a failed one is recorded.
+      if (options.tls !== undefined) server.on('tlsClientError', (err) => self.tlsErrors.push(err));
+      // Sockets whose handshake never completed are not connections of a script, but close() must end them too.
+      server.on('connection', (socket: net.Socket) => {
+        self.sockets.add(socket);
+        socket.on('close', () => self.sockets.delete(socket));
+      });
+      server.on(options.tls !== undefined ? 'secureConnection' : 'connection', (socket: net.Socket) => {
         const conn = new ServerConnection(self.connections.length, socket, (r) => self.requests.push(r));
         self.connections.push(conn);
         self.connectionWaiters.forEach((check) => check());
@@ -317,12 +351,19 @@ export class ScriptServer {
           });
       });
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
+      const listening = () => {
         server.off('error', reject).on('error', (e) => self.errors.push(e));
-        const { port } = server.address() as net.AddressInfo;
-        self.address = { port, url: `http://127.0.0.1:${port}` };
+        const scheme = options.tls !== undefined ? 'https' : 'http';
+        if (options.path !== undefined) {
+          self.address = { port: 0, url: `${scheme}://localhost` };
+        } else {
+          const { port } = server.address() as net.AddressInfo;
+          self.address = { port, url: `${scheme}://${options.host ?? '127.0.0.1'}:${port}` };
+        }
         resolve(self);
-      });
+      };
+      if (options.path !== undefined) server.listen(options.path, listening);
+      else server.listen(0, '127.0.0.1', listening);
     });
   }
 
@@ -335,6 +376,7 @@ export class ScriptServer {
    */
   static respondEach(
     respond: (req: ReceivedRequest, conn: ServerConnection, index: number) => string | Buffer | Promise<string | Buffer>,
+    options: ListenOptions = {},
   ): Promise<ScriptServer> {
     let count = 0;
     return ScriptServer.start(async (conn) => {
@@ -348,7 +390,7 @@ export class ScriptServer {
           throw e;
         }
       }
-    });
+    }, options);
   }
 
   /** Resolves once `n` connections have been accepted in all. */
@@ -379,6 +421,7 @@ export class ScriptServer {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.connections.forEach((conn) => conn.destroy());
+      this.sockets.forEach((socket) => socket.destroy());
     }).then(async () => void (await Promise.all(this.connections.map((conn) => conn.closed))));
     this.connectionWaiters.forEach((check) => check());
     return this.closing;
