@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Checks httpio against real servers: nginx (TLS, an HTTP/2-enabled listener,
-// certificate failures, a Unix socket), tinyproxy and squid (CONNECT tunnels,
-// proxy authentication). Not part of `npm test`: it needs the Debian packages
-// nginx, tinyproxy and squid, and starts them itself on free loopback ports.
+// certificate failures, client certificates, session resumption, a Unix
+// socket), tinyproxy and squid (CONNECT tunnels, proxy authentication).
+// Not part of `npm test`: it needs the Debian packages nginx, tinyproxy and
+// squid, and starts them itself on free loopback ports.
 // Run it with `npm run interop` (which builds dist/ first), or, after a build,
 // `node spec/interop/run.js`. docs/testing.md describes it.
 //
@@ -312,6 +313,7 @@ const servers = {
   squid: { package: 'squid', binary: null, ready: false, error: null },
 };
 const ports = {};
+let ipv6Loopback = false; // whether ::1 exists; nginx listens there too then
 const files = {
   nginxAccess: path.join(tmp, 'nginx', 'access.log'),
   nginxError: path.join(tmp, 'nginx', 'error.log'),
@@ -367,7 +369,7 @@ pid ${dir}/nginx.pid;
 error_log ${files.nginxError} info;
 events { worker_connections 256; }
 http {
-  log_format interop '$server_port $connection $connection_requests $pipe $request_method "$request_uri" $status $request_length $body_bytes_sent';
+  log_format interop '$server_port $connection $connection_requests $pipe $request_method "$request_uri" $status $request_length $body_bytes_sent $ssl_session_reused';
   access_log ${files.nginxAccess} interop;
   client_body_temp_path ${dir}/body;
   proxy_temp_path ${dir}/proxy;
@@ -389,6 +391,15 @@ ${tlsServer(
 )}
 ${tlsServer(ports.expired, 'expired', 'expired')}
 ${tlsServer(ports.other, 'other', 'other')}
+${tlsServer(
+  ports.mtls,
+  'server',
+  'mtls',
+  `
+    ssl_verify_client on;
+    ssl_client_certificate ${cert('ca.pem')};
+    location = /client { return 200 "$ssl_client_s_dn\\n"; }`,
+)}
   server {
     ${listen(ports.plain, false, false)}
     root ${dir}/www;
@@ -409,6 +420,7 @@ ${tlsServer(ports.other, 'other', 'other')}
     ['TLS listener', ports.tls],
     ['expired-certificate listener', ports.expired],
     ['other.example listener', ports.other],
+    ['client-certificate listener', ports.mtls],
     ['plain listener', ports.plain],
   ]) {
     await waitForListener(child, { host: '127.0.0.1', port }, `nginx ${label} (port ${port})`);
@@ -497,7 +509,8 @@ http_access deny all
 
 async function startServers() {
   const ipv6 = (await listenOnce({ host: '::1', port: 0 })) !== null;
-  [ports.tls, ports.expired, ports.other, ports.plain, ports.tinyproxy, ports.squid] = await freePorts(6, ipv6);
+  [ports.tls, ports.expired, ports.other, ports.mtls, ports.plain, ports.tinyproxy, ports.squid] = await freePorts(7, ipv6);
+  ipv6Loopback = ipv6;
   servers.nginx.binary = findBinary('nginx');
   servers.tinyproxy.binary = findBinary('tinyproxy');
   servers.squid.binary = findBinary('squid');
@@ -708,6 +721,54 @@ async function runChecks() {
       assert(res.status === 200 && res.text() === `${where}\n`, `port ${port}: ${res.status} ${JSON.stringify(res.text())}`);
     }
     return 'both answer 200';
+  });
+
+  await check('nginx TLS: an IP-address origin (no SNI; the certificate names the IP)', ['nginx'], async () => {
+    const origins = [`https://127.0.0.1:${ports.tls}`, ...(ipv6Loopback ? [`https://[::1]:${ports.tls}`] : [])];
+    for (const origin of origins) {
+      const res = await get(connect(origin, trusted), '/where');
+      assert(res.status === 200 && res.text() === 'tls\n', `${origin}: ${res.status} ${JSON.stringify(res.text())}`);
+    }
+    return origins.join(', ');
+  });
+
+  await check('nginx TLS: tls.servername other.example for the other.example certificate', ['nginx'], async () => {
+    const conn = connect(`https://localhost:${ports.other}`, { tls: { ca, servername: 'other.example' } });
+    const res = await get(conn, '/where');
+    assert(res.status === 200 && res.text() === 'other\n', `${res.status} ${JSON.stringify(res.text())}`);
+    return 'verified against other.example';
+  });
+
+  await check('nginx TLS: client certificate (tls.cert, tls.key) for a server that requires one', ['nginx'], async () => {
+    const withCert = connect(`https://localhost:${ports.mtls}`, { tls: { ca, cert: fs.readFileSync(cert('client.pem')), key: fs.readFileSync(cert('client-key.pem')) } });
+    const res = await get(withCert, '/client');
+    assert(res.status === 200 && res.text().includes('httpio test client'), `${res.status} ${JSON.stringify(res.text())}`);
+    // nginx completes the handshake without a certificate and answers 400 itself.
+    const without = await get(connect(`https://localhost:${ports.mtls}`, trusted), '/client');
+    assert(without.status === 400, `without a certificate: ${without.status}, not nginx's 400`);
+    return `nginx saw ${res.text().trim()}; without a certificate 400`;
+  });
+
+  await check('nginx TLS: the next connection resumes the TLS session', ['nginx'], async () => {
+    const mark = fileSize(files.nginxAccess);
+    const conn = connect(https(), trusted);
+    // Connection: close ends the first socket; the second request needs a new one.
+    const first = await get(conn, '/hello.txt?check=resume&n=1', { headers: { connection: 'close' } });
+    const second = await get(conn, '/hello.txt?check=resume&n=2');
+    assert(first.status === 200 && second.status === 200, `statuses ${first.status}, ${second.status}`);
+    const lines = await logLinesSince(files.nginxAccess, mark, /check=resume&n=/, { atLeast: 2 });
+    assert(lines.length === 2, `nginx logged ${lines.length} of the 2 requests`);
+    const [a, b] = lines.map((line) => line.split(' '));
+    assert(a[1] !== b[1], 'both requests went on one connection');
+    assert(b[b.length - 1] === 'r', `$ssl_session_reused on the second connection is ${JSON.stringify(b[b.length - 1])}, not "r"`);
+    return 'second handshake resumed ($ssl_session_reused "r")';
+  });
+
+  await check('nginx TLS: https: to a plain-HTTP port -> ConnectError', ['nginx'], async () => {
+    const conn = connect(`https://localhost:${ports.plain}`, trusted);
+    return expectConnectError(conn, '/hello.txt', (err) => {
+      assert(err.message.includes('localhost'), `message does not name the host: ${err.message}`);
+    });
   });
 
   await check('nginx Unix socket: socketPath', ['nginx'], async () => {
