@@ -19,6 +19,8 @@ export class Exchange {
   bodyStarted = false;
   /** Its body stopped half-way: the socket carries nothing more once its turn comes. */
   broken = false;
+  /** Its caller left before it was written: the queue passes over it. */
+  cancelled = false;
   /** Stops the body stream being written; null when none is. */
   private cancelBody: (() => void) | null = null;
   /** Stops reading the body's source, also after the body is complete; null when there is none. */
