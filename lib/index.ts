@@ -1,5 +1,9 @@
 // The public surface of httpio: nothing else is exported.
 export { HttpConnection } from './connection/connection';
+export { HttpPool } from './pool/pool';
+export type { PoolOptions } from './pool/pool';
+export { HttpAgent } from './pool/agent';
+export type { AgentOptions } from './pool/agent';
 export { HttpHeaders } from './headers';
 export { HttpResponse } from './response';
 export { readAll } from './operators/readAll';

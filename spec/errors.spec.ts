@@ -75,6 +75,8 @@ describe('the public surface (lib/index.ts)', () => {
     expect(Object.keys(httpio).sort()).toEqual(
       [
         'HttpConnection',
+        'HttpPool',
+        'HttpAgent',
         'HttpHeaders',
         'HttpResponse',
         'readAll',

@@ -1,12 +1,10 @@
 import { Observable } from 'rxjs';
-import { ConnectionClosed, RequestError } from '../errors';
 import type { ResponseEvent } from '../events';
-import { serializeRequest, type RequestInit, type SerializedRequest } from '../http1/serializer';
+import type { RequestInit } from '../http1/serializer';
 import { readAll } from '../operators/readAll';
 import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from '../options';
 import type { HttpResponse } from '../response';
-import { claimStream } from './body';
-import { Exchange } from './exchange';
+import { admit } from './admit';
 import { parseOrigin, type Origin } from './origin';
 import { Pipeline } from './pipeline';
 
@@ -40,7 +38,7 @@ export class HttpConnection {
   constructor(url: string | URL, options?: ConnectionOptions) {
     this.#options = resolveOptions(options);
     this.#origin = parseOrigin(url, this.#options);
-    this.#pipeline = new Pipeline(this.#origin, this.#options, () => this.#settleClose());
+    this.#pipeline = new Pipeline(this.#origin, this.#options, { settled: () => this.#settleClose() });
   }
 
   /** Requests subscribed and not yet finished. */
@@ -60,24 +58,9 @@ export class HttpConnection {
    */
   request(method: string, path: string, init?: RequestInit): Observable<ResponseEvent> {
     return new Observable<ResponseEvent>((subscriber) => {
-      if (this.#state !== OPEN) {
-        const why = this.#state === CLOSING ? 'closed' : 'destroyed';
-        subscriber.error(new ConnectionClosed(`the connection was ${why}: it takes no new requests`, { sent: false }));
-        return;
-      }
-      let request: SerializedRequest;
-      try {
-        request = serializeRequest(method, path, init, this.#origin.host);
-      } catch (err) {
-        subscriber.error(err);
-        return;
-      }
-      // The request now owns its stream: an iterator read twice would send a partial body.
-      if (request.stream !== null && !claimStream(request.stream)) {
-        subscriber.error(new RequestError('this AsyncIterable body belongs to another request: a retry needs a fresh stream (build the request in defer())'));
-        return;
-      }
-      const exchange = new Exchange(request, subscriber);
+      const refusal = this.#state === OPEN ? null : this.#state === CLOSING ? 'closed' : 'destroyed';
+      const exchange = admit(this.#origin, method, path, init, subscriber, refusal);
+      if (exchange === null) return;
       this.#pipeline.enqueue(exchange);
       return () => this.#pipeline.cancel(exchange);
     });

@@ -1,8 +1,24 @@
-import type { Subscription } from 'rxjs';
+import { tap, type Subscription } from 'rxjs';
 import { ReadControl } from '../flow';
-import type { Wire } from '../transport/socket';
+import type { ParsedEvent, ParserLimits } from '../http1/parser';
+import type { Endpoint } from '../transport/endpoint';
+import { openSocket, type Wire } from '../transport/socket';
 import type { Exchange } from './exchange';
+import { parseResponses } from './parseResponses';
 import { IdleTimer, ProgressTimer } from './timers';
+
+/** What a link reports to the pipeline that opened it. */
+export interface LinkHandlers {
+  /** Connected: the write side is ready. */
+  connected(): void;
+  /** Bytes arrived (before they are parsed). */
+  read(): void;
+  event(event: ParsedEvent): void;
+  /** The socket ended (err null: between responses) or failed. */
+  down(err: unknown): void;
+  /** Whether the response being parsed answers a HEAD request (RFC 9110 §9.3.2). */
+  headRequest(): boolean;
+}
 
 /** One socket's life; a connection goes through several. */
 export class Link {
@@ -27,15 +43,53 @@ export class Link {
   answerable = 0;
   /** Milliseconds of idleness after which the connection is dropped, from `Keep-Alive: timeout` or the option. */
   idleLimit: number;
+  /** When the response at the head of the line became the awaited one (ms since the epoch). */
+  headSince = 0;
   /** Runs while nothing is in flight or waiting. */
   readonly idle = new IdleTimer();
   /** Runs while a response is awaited; every read is progress. */
   readonly progress: ProgressTimer;
 
+  /** @param onNoProgress called when the awaited request's timeout passes without progress; false when nothing is owed. */
   constructor(probing: boolean, idleLimit: number, onNoProgress: () => boolean) {
     this.probing = probing;
     this.idleLimit = idleLimit;
     this.progress = new ProgressTimer(() => this.wire?.accepted ?? 0, onNoProgress);
+  }
+
+  /**
+   * Opens a socket to `endpoint` and parses what it reads into response
+   * events for `handlers`. While a consumer holds `flow` paused, the socket
+   * is not read, so TCP holds the server back instead of our memory; the
+   * response is owed a whole timeout again from the moment reading resumes.
+   */
+  start(endpoint: Endpoint, connectTimeout: number, limits: ParserLimits, handlers: LinkHandlers): void {
+    const link = this;
+    const events = openSocket(endpoint, { connectTimeout }, (wire) => {
+      link.wire = wire;
+      handlers.connected();
+    }).pipe(
+      tap(() => handlers.read()),
+      parseResponses(() => handlers.headRequest(), limits, link.flow),
+    );
+    link.flow.onChange(() => {
+      if (link.flow.paused) return link.wire?.pause();
+      link.wire?.resume();
+      link.progress.touch();
+    });
+    link.subscription = events.subscribe({
+      next: (event) => handlers.event(event),
+      error: (err) => handlers.down(err),
+      complete: () => handlers.down(null),
+    });
+  }
+
+  /** The idle timer runs while nothing is in flight or waiting; an idle socket lets the process exit. */
+  updateIdle(inFlight: number, empty: boolean, onIdle: () => void): void {
+    const wire = this.wire;
+    if (wire === null) return;
+    if (inFlight > 0) this.idle.leave(wire);
+    else if (empty && !this.draining) this.idle.enter(wire, this.idleLimit, onIdle);
   }
 
   /** Ends everything the socket had going: timers, the body being sent, the subscription. Idempotent. */

@@ -1,19 +1,29 @@
-import { tap, type Subscriber } from 'rxjs';
+import type { Subscriber } from 'rxjs';
 import { ConnectError, ConnectionClosed, ResponseTimeout } from '../errors';
 import type { HeadEvent, ResponseEvent } from '../events';
 import type { DataChunk } from '../flow';
 import type { ParsedEvent, ParserLimits } from '../http1/parser';
 import { connectionAfter, idleLimit } from '../http1/persistence';
 import type { ResolvedOptions } from '../options';
-import { openSocket } from '../transport/socket';
 import { releaseStream } from './body';
 import { BodyWriter } from './bodyWriter';
 import type { Exchange } from './exchange';
 import { Link } from './link';
 import type { Origin } from './origin';
-import { parseResponses } from './parseResponses';
 import { RequestQueue } from './queue';
 import { errorFor, sortUnprocessed, spentError } from './resend';
+
+/** What a pipeline tells its owner: an HttpConnection, or a pool that dispatches to several. */
+export interface PipelineOwner {
+  /** A request finished or left: a close() may be done. */
+  settled(): void;
+  /** The pipeline wrote, connected or lost its socket: it may take more now. */
+  changed?(): void;
+  /** A response head arrived this many ms after its request became the awaited one. */
+  answered?(ms: number): void;
+  /** A socket could not be made; the requests waiting on this pipeline failed with `err`. */
+  connectFailed?(err: ConnectError): void;
+}
 
 /**
  * The engine behind an {@link HttpConnection}: its requests in wire order,
@@ -39,15 +49,14 @@ export class Pipeline {
   /** Puts request bodies on the wire: the gate, 100-continue, streams. */
   private readonly bodies: BodyWriter;
 
-  /**
-   * @param onSettled called whenever a request finishes or leaves, so the
-   *   owner can finish a close() once nothing is pending.
-   */
+  private readonly onSettled: () => void;
+
   constructor(
     private readonly origin: Origin,
     private readonly options: ResolvedOptions,
-    private readonly onSettled: () => void,
+    private readonly owner: PipelineOwner,
   ) {
+    this.onSettled = () => owner.settled();
     this.limits = { maxHeaderSize: options.maxHeaderSize, maxResponseSize: options.maxResponseSize };
     const pipeline = this;
     this.bodies = new BodyWriter({
@@ -68,6 +77,48 @@ export class Pipeline {
   /** Requests subscribed and not yet finished. */
   get pending(): number {
     return this.live;
+  }
+
+  /** Requests in flight or waiting here. */
+  get load(): number {
+    return this.queue.inFlight + this.queue.waitingCount;
+  }
+
+  /** A socket is connected (not just being opened). */
+  get connected(): boolean {
+    return this.link?.wire != null;
+  }
+
+  /** The current socket has answered at least once: it is known to respond. */
+  get answering(): boolean {
+    return this.link !== null && this.link.responses > 0;
+  }
+
+  /**
+   * Whether a new request given now would not wait behind anything but the
+   * pipelining depth: for a pool, which keeps requests that must wait to
+   * itself so that any connection can take them.
+   */
+  accepts(): boolean {
+    if (this.destroyed || this.queue.waitingCount > 0) return false;
+    const link = this.link;
+    // Being opened: it takes what it can pipeline once connected.
+    if (link === null || link.wire === null) return this.load < this.options.maxPipelined;
+    return !this.busy(link, false);
+  }
+
+  /**
+   * What holds the response at the head of the line, for a pool choosing
+   * where a request goes: `blocked` when it will not end soon by design (an
+   * event stream with no timeout, or a response whose caller left and which
+   * is still being read), else how long it has been awaited (ms).
+   */
+  headWait(now: number): number | 'blocked' {
+    const head = this.queue.head;
+    const link = this.link;
+    if (head === undefined || link === null) return 0;
+    if (head.subscriber === null || head.request.timeout === 0) return 'blocked';
+    return now - link.headSince;
   }
 
   /** Queues a request behind the others and writes it as soon as busy() allows. */
@@ -105,20 +156,25 @@ export class Pipeline {
     if (link.wire === null || this.pumping) return;
     this.pumping = true;
     try {
-      for (let next = this.queue.waiting; next !== undefined && this.link === link && !this.busy(link, next); next = this.queue.waiting) {
+      for (let next = this.queue.waiting; next !== undefined && this.link === link && !this.busy(link, next.writes > 0); next = this.queue.waiting) {
         this.write(link, this.queue.take());
       }
     } finally {
       this.pumping = false;
     }
-    this.updateTimers(link);
+    if (this.link === link) {
+      link.updateIdle(this.queue.inFlight, this.queue.empty, () => {
+        if (this.link === link && this.queue.empty) this.retire(link);
+      });
+    }
+    this.owner.changed?.();
   }
 
   /**
    * Whether the next waiting request must wait. Every rule that holds a
    * request back is here, and only here.
    */
-  private busy(link: Link, waiting: Exchange): boolean {
+  private busy(link: Link, resent: boolean): boolean {
     const inFlight = this.queue.inFlight;
     // The connection ends after the responses in flight: writing more would be lost.
     if (link.draining) return true;
@@ -133,7 +189,7 @@ export class Pipeline {
     if (link.probing) return true;
     // A re-sent request goes first in line: no response ahead of it can then
     // announce a close that would force a third write.
-    return waiting.writes > 0;
+    return resent;
   }
 
   private write(link: Link, exchange: Exchange): void {
@@ -149,27 +205,16 @@ export class Pipeline {
   private connect(): void {
     const link: Link = new Link(this.probeNext, this.options.keepAliveTimeout, () => this.onNoProgress(link));
     this.probeNext = false;
+    // Set before the socket is opened: a failure may be reported at once.
     this.link = link;
-    const events = openSocket(this.origin.endpoint, { connectTimeout: this.options.connectTimeout }, (wire) => {
-      if (this.link !== link) return;
-      link.wire = wire;
-      this.pump();
-    }).pipe(
-      tap(() => this.onRead(link)),
-      parseResponses(() => this.queue.head?.request.isHead === true, this.limits, link.flow),
-    );
-    // A consumer slower than the network pauses the socket itself, so TCP
-    // holds the server back instead of our memory. The response is owed a
-    // whole timeout again from the moment reading resumes.
-    link.flow.onChange(() => {
-      if (link.flow.paused) return link.wire?.pause();
-      link.wire?.resume();
-      link.progress.touch();
-    });
-    link.subscription = events.subscribe({
-      next: (event) => this.onEvent(link, event),
-      error: (err) => this.onDown(link, err),
-      complete: () => this.onDown(link, null),
+    link.start(this.origin.endpoint, this.options.connectTimeout, this.limits, {
+      connected: () => {
+        if (this.link === link) this.pump();
+      },
+      read: () => this.onRead(link),
+      event: (event) => this.onEvent(link, event),
+      down: (err) => this.onDown(link, err),
+      headRequest: () => this.queue.head?.request.isHead === true,
     });
   }
 
@@ -229,6 +274,7 @@ export class Pipeline {
       link.probing = false;
       if (idleMs !== null) link.idleLimit = idleLimit(idleMs);
     }
+    this.owner.answered?.(Date.now() - link.headSince);
     exchange.subscriber?.next(head);
     if (this.link === link) this.pump();
   }
@@ -275,24 +321,12 @@ export class Pipeline {
     // with the queue and the probe settled.
     link.shutDown();
     failed.forEach((exchange, i) => this.fail(exchange, errorFor(err, i)));
+    if (err instanceof ConnectError) this.owner.connectFailed?.(err);
     this.pump();
     this.onSettled();
   }
 
   // --- Timers --------------------------------------------------------------------------
-
-  /** The idle timer runs while nothing is in flight or waiting; an idle socket lets the process exit. */
-  private updateTimers(link: Link): void {
-    const wire = link.wire;
-    if (wire === null || this.link !== link) return;
-    if (this.queue.inFlight > 0) {
-      link.idle.leave(wire);
-    } else if (this.queue.empty && !link.draining) {
-      link.idle.enter(wire, link.idleLimit, () => {
-        if (this.link === link && this.queue.empty) this.retire(link);
-      });
-    }
-  }
 
   /**
    * The response at the head of the queue is now the awaited one: its own
@@ -300,8 +334,9 @@ export class Pipeline {
    */
   private awaitHead(link: Link): void {
     const head = this.queue.head;
-    if (head === undefined) link.progress.stop();
-    else link.progress.start(head.request.timeout ?? this.options.timeout);
+    if (head === undefined) return link.progress.stop();
+    link.progress.start(head.request.timeout ?? this.options.timeout);
+    link.headSince = Date.now();
   }
 
   /**

@@ -16,6 +16,16 @@ import { describeTlsFailure, startTls } from './tls';
  * const abort = dial(endpoint, (err, socket) => (err ? fail(err) : speakHttp(socket!)));
  */
 export function dial(endpoint: Endpoint, done: (err: ConnectError | null, socket: net.Socket | null) => void): () => void {
+  try {
+    return start(endpoint, done);
+  } catch (err) {
+    // Node throws at once for settings it cannot use (a malformed tls.ca or key, say).
+    done(new ConnectError(`could not connect to ${describeEndpoint(endpoint)}: ${(err as Error).message}`, { cause: err }), null);
+    return () => undefined;
+  }
+}
+
+function start(endpoint: Endpoint, done: (err: ConnectError | null, socket: net.Socket | null) => void): () => void {
   let current: net.Socket | null = null;
   let settled = false;
   const settle = (err: ConnectError | null, socket: net.Socket | null) => {

@@ -1,0 +1,223 @@
+import { Observable } from 'rxjs';
+import { admit } from '../connection/admit';
+import { releaseStream } from '../connection/body';
+import type { Exchange } from '../connection/exchange';
+import { parseOrigin, type Origin } from '../connection/origin';
+import { Pipeline } from '../connection/pipeline';
+import { ConnectionClosed, type ConnectError } from '../errors';
+import type { ResponseEvent } from '../events';
+import type { RequestInit } from '../http1/serializer';
+import { readAll } from '../operators/readAll';
+import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from '../options';
+import type { HttpResponse } from '../response';
+import { choose, ResponseTimes } from './dispatch';
+import { WaitingLine } from './line';
+
+/** Options of an {@link HttpPool}: those of a connection, for each of its connections, and how many. */
+export interface PoolOptions extends ConnectionOptions {
+  /** Connections to the origin, at most; each pipelines up to `maxPipelined` requests. Default 4. */
+  connections?: number;
+}
+
+export const DEFAULT_CONNECTIONS = 4;
+
+const OPEN = 0;
+const CLOSING = 1;
+const DESTROYED = 2;
+
+/**
+ * Several pipelining connections to one origin, with the surface of an
+ * {@link HttpConnection}. A request goes to an idle connection, else to a
+ * new one while fewer than `connections` are open, else to the least
+ * loaded whose head response is not stalled — so one slow response (a long
+ * query, an event stream, an abandoned download) does not hold the
+ * requests behind it. Requests that must wait do so in the pool, not on a
+ * connection, and go to whichever connection frees up first. Once written,
+ * a request keeps its connection's rules (docs/connection.md).
+ *
+ * @example
+ * const pool = new HttpPool('https://store.example', { connections: 4, maxPipelined: 16 });
+ * pool.fetch('GET', '/objects/1').subscribe((res) => console.log(res.status));
+ * await pool.close();
+ */
+export class HttpPool {
+  readonly #origin: Origin;
+  readonly #options: ResolvedOptions;
+  readonly #max: number;
+  /** Every connection made so far; one without a socket costs nothing and reconnects on demand. */
+  readonly #pipelines: Pipeline[] = [];
+  /** Requests no connection has taken yet. */
+  readonly #line = new WaitingLine();
+  /** Which connection took each request; absent while it waits in the line. */
+  readonly #homes = new WeakMap<Exchange, Pipeline>();
+  readonly #times = new ResponseTimes();
+  #state = OPEN;
+  /** dispatch() is on the stack: a nested call only asks the loop to run again. */
+  #dispatching = false;
+  #again = false;
+  #closed: Promise<void> | null = null;
+  #resolveClosed: (() => void) | null = null;
+
+  /**
+   * @param url the origin, `http://host[:port]` or `https://host[:port]`; nothing is connected until a request is subscribed.
+   * @param options {@link PoolOptions}; a bad value throws TypeError or RangeError naming it.
+   */
+  constructor(url: string | URL, options?: PoolOptions) {
+    const { connections = DEFAULT_CONNECTIONS, ...rest } = options ?? {};
+    if (typeof connections !== 'number' || !Number.isInteger(connections) || connections < 1) {
+      throw new RangeError(`option connections must be an integer >= 1, got ${String(connections)}`);
+    }
+    this.#max = connections;
+    this.#options = resolveOptions(rest);
+    this.#origin = parseOrigin(url, this.#options);
+  }
+
+  /** Requests subscribed and not yet finished, in the line and on every connection. */
+  get pending(): number {
+    let pending = this.#line.size;
+    for (const pipeline of this.#pipelines) pending += pipeline.pending;
+    return pending;
+  }
+
+  /**
+   * A request as a cold Observable of its response events, as
+   * {@link HttpConnection.request}.
+   *
+   * @example
+   * pool.request('GET', '/events', { timeout: 0 }).pipe(sse()).subscribe(console.log);
+   */
+  request(method: string, path: string, init?: RequestInit): Observable<ResponseEvent> {
+    return new Observable<ResponseEvent>((subscriber) => {
+      const refusal = this.#state === OPEN ? null : this.#state === CLOSING ? 'closed' : 'destroyed';
+      const exchange = admit(this.#origin, method, path, init, subscriber, refusal);
+      if (exchange === null) return;
+      this.#line.push(exchange);
+      this.#dispatch();
+      return () => this.#cancel(exchange);
+    });
+  }
+
+  /**
+   * A request whose response is read whole: `request(...).pipe(readAll())`.
+   *
+   * @example
+   * const res = await firstValueFrom(pool.fetch('GET', '/items/1'));
+   */
+  fetch(method: string, path: string, init?: RequestInit): Observable<HttpResponse> {
+    return this.request(method, path, init).pipe(readAll());
+  }
+
+  /**
+   * Graceful close: new requests are refused, the pending ones finish, then
+   * every connection is closed. Resolves when that is done.
+   *
+   * @example
+   * await pool.close();
+   */
+  close(): Promise<void> {
+    if (this.#closed === null) {
+      this.#closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
+      if (this.#state === OPEN) this.#state = CLOSING;
+      this.#settleClose();
+    }
+    return this.#closed;
+  }
+
+  /**
+   * Closes now: every unfinished request errors with ConnectionClosed
+   * (`sent` tells which were written) and every socket is destroyed.
+   *
+   * @example
+   * process.on('SIGTERM', () => pool.destroy());
+   */
+  destroy(): void {
+    if (this.#state === DESTROYED) return;
+    this.#state = DESTROYED;
+    for (const exchange of this.#line.takeAll()) {
+      const subscriber = exchange.subscriber;
+      this.#forget(exchange);
+      subscriber?.error(new ConnectionClosed('the pool was destroyed', { sent: false }));
+    }
+    for (const pipeline of this.#pipelines) pipeline.destroy();
+    this.#settleClose();
+  }
+
+  /** Hands waiting requests to connections while choose() finds one. */
+  #dispatch(): void {
+    if (this.#dispatching) {
+      this.#again = true;
+      return;
+    }
+    this.#dispatching = true;
+    try {
+      do {
+        this.#again = false;
+        const now = Date.now();
+        for (let next = this.#line.peek(); next !== undefined; next = this.#line.peek()) {
+          let target = choose(this.#pipelines, this.#max, this.#times, now);
+          if (target === null) break;
+          if (target === 'new') target = this.#open();
+          this.#line.take();
+          this.#homes.set(next, target);
+          target.enqueue(next);
+          if (this.#state === DESTROYED) return;
+        }
+      } while (this.#again);
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  #open(): Pipeline {
+    const pipeline = new Pipeline(this.#origin, this.#options, {
+      settled: () => {
+        this.#dispatch();
+        this.#settleClose();
+      },
+      changed: () => this.#dispatch(),
+      answered: (ms) => this.#times.record(ms),
+      connectFailed: (err) => this.#connectFailed(err),
+    });
+    this.#pipelines.push(pipeline);
+    return pipeline;
+  }
+
+  /**
+   * A connection could not be made. While no other connection is up, the
+   * requests in line fail with the same error, as on one connection: no
+   * loop of connection attempts (the caller decides, with `retry`).
+   */
+  #connectFailed(err: ConnectError): void {
+    if (this.#pipelines.some((pipeline) => pipeline.connected)) return;
+    for (const exchange of this.#line.takeAll()) {
+      const subscriber = exchange.subscriber;
+      this.#forget(exchange);
+      subscriber?.error(err);
+    }
+  }
+
+  #cancel(exchange: Exchange): void {
+    const home = this.#homes.get(exchange);
+    if (home !== undefined) return home.cancel(exchange);
+    if (exchange.subscriber === null) return;
+    this.#line.remove(exchange);
+    this.#forget(exchange);
+    this.#settleClose();
+  }
+
+  /** Detaches a request that never reached a connection. */
+  #forget(exchange: Exchange): void {
+    exchange.subscriber = null;
+    // A stream never read may be sent by a later request (a retry).
+    if (exchange.request.stream !== null) releaseStream(exchange.request.stream);
+  }
+
+  /** Finishes a close() once nothing is pending. */
+  #settleClose(): void {
+    if (this.#state === OPEN || this.#resolveClosed === null || this.pending > 0) return;
+    for (const pipeline of this.#pipelines) pipeline.shutDown();
+    const resolve = this.#resolveClosed;
+    this.#resolveClosed = null;
+    resolve();
+  }
+}
