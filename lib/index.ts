@@ -30,4 +30,11 @@ export type {
   HeadEvent,
   DataEvent,
   TrailersEvent,
+  ConnectionEvent,
+  ConnectEvent,
+  WrittenEvent,
+  ResponseHeadEvent,
+  ResentEvent,
+  DisconnectEvent,
+  TimeoutEvent,
 } from './events';

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import type { ResponseEvent } from '../events';
+import type { ConnectionEvent, ResponseEvent } from '../events';
 import type { RequestInit } from '../http1/serializer';
 import { readAll } from '../operators/readAll';
 import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from '../options';
@@ -7,6 +7,7 @@ import type { HttpResponse } from '../response';
 import { admit } from './admit';
 import { parseOrigin, type Origin } from './origin';
 import { Pipeline } from './pipeline';
+import { EventHub, publishCreated, Telemetry } from './telemetry';
 
 const OPEN = 0;
 const CLOSING = 1;
@@ -27,6 +28,7 @@ export class HttpConnection {
   readonly #origin: Origin;
   readonly #options: ResolvedOptions;
   readonly #pipeline: Pipeline;
+  readonly #hub = new EventHub();
   #state = OPEN;
   #closed: Promise<void> | null = null;
   #resolveClosed: (() => void) | null = null;
@@ -38,7 +40,18 @@ export class HttpConnection {
   constructor(url: string | URL, options?: ConnectionOptions) {
     this.#options = resolveOptions(options);
     this.#origin = parseOrigin(url, this.#options);
-    this.#pipeline = new Pipeline(this.#origin, this.#options, { settled: () => this.#settleClose() });
+    this.#pipeline = new Pipeline(this.#origin, this.#options, { settled: () => this.#settleClose() }, new Telemetry(this.#hub, this.#origin.name, 0));
+  }
+
+  /**
+   * A hot stream of lifecycle events: connect, written, head, resent,
+   * disconnect, timeout. Nothing is built while nobody subscribes.
+   *
+   * @example
+   * conn.events.pipe(filter((e) => e.type === 'disconnect')).subscribe((e) => log.info('socket gone', e.cause));
+   */
+  get events(): Observable<ConnectionEvent> {
+    return this.#hub.subject.asObservable();
   }
 
   /** Requests subscribed and not yet finished. */
@@ -61,6 +74,7 @@ export class HttpConnection {
       const refusal = this.#state === OPEN ? null : this.#state === CLOSING ? 'closed' : 'destroyed';
       const exchange = admit(this.#origin, method, path, init, subscriber, refusal);
       if (exchange === null) return;
+      publishCreated(this.#origin.name, exchange);
       this.#pipeline.enqueue(exchange);
       return () => this.#pipeline.cancel(exchange);
     });

@@ -7,6 +7,8 @@ export interface Origin {
   readonly endpoint: Endpoint;
   /** The Host field value (RFC 9110 §7.2): host, and port when not the scheme's default. */
   readonly host: string;
+  /** `scheme://host[:port]`, for events and messages. */
+  readonly name: string;
 }
 
 /**
@@ -44,5 +46,5 @@ export function parseOrigin(url: string | URL, options: Pick<ResolvedOptions, 't
     sessions: new SessionCache(),
   };
   // URL drops a scheme's default port, so `host` is already the Host value.
-  return { endpoint, host: parsed.host };
+  return { endpoint, host: parsed.host, name: `${parsed.protocol}//${parsed.host}` };
 }

@@ -11,7 +11,8 @@ import type { Exchange } from './exchange';
 import { Link } from './link';
 import type { Origin } from './origin';
 import { RequestQueue } from './queue';
-import { errorFor, sortUnprocessed, spentError } from './resend';
+import type { Telemetry } from './telemetry';
+import { errorFor, sortUnprocessed, spentError, takeLost } from './resend';
 
 /** What a pipeline tells its owner: an HttpConnection, or a pool that dispatches to several. */
 export interface PipelineOwner {
@@ -55,6 +56,7 @@ export class Pipeline {
     private readonly origin: Origin,
     private readonly options: ResolvedOptions,
     private readonly owner: PipelineOwner,
+    private readonly telemetry: Telemetry,
   ) {
     this.onSettled = () => owner.settled();
     this.limits = { maxHeaderSize: options.maxHeaderSize, maxResponseSize: options.maxResponseSize };
@@ -196,6 +198,7 @@ export class Pipeline {
     exchange.written = true;
     exchange.writes++;
     link.wire!.write(exchange.request.head);
+    this.telemetry.written(exchange);
     // The timeout counts from the moment something is awaited, not from every write behind it.
     if (this.queue.inFlight === 1) this.awaitHead(link);
     if (exchange.request.closes) link.draining = true;
@@ -209,7 +212,9 @@ export class Pipeline {
     this.link = link;
     link.start(this.origin.endpoint, this.options.connectTimeout, this.limits, {
       connected: () => {
-        if (this.link === link) this.pump();
+        if (this.link !== link) return;
+        this.telemetry.connected(link.wire!.peer, this.origin.endpoint.proxy?.label ?? null);
+        this.pump();
       },
       read: () => this.onRead(link),
       event: (event) => this.onEvent(link, event),
@@ -262,6 +267,9 @@ export class Pipeline {
     // A final status before the body is all sent (a 417 or 413 instead of
     // 100 Continue, or an early answer to an upload): the rest is not sent.
     if (exchange.bodyPending) this.bodies.cut(link, exchange);
+    const ms = Date.now() - link.headSince;
+    this.owner.answered?.(ms);
+    this.telemetry.head(exchange, head, ms);
     const { persistent, idleMs } = connectionAfter(head, exchange.request.isHead);
     if (!persistent) {
       link.draining = true;
@@ -274,7 +282,6 @@ export class Pipeline {
       link.probing = false;
       if (idleMs !== null) link.idleLimit = idleLimit(idleMs);
     }
-    this.owner.answered?.(Date.now() - link.headSince);
     exchange.subscriber?.next(head);
     if (this.link === link) this.pump();
   }
@@ -284,6 +291,7 @@ export class Pipeline {
     link.answerable = Math.min(link.answerable, 1);
     const { resend, spent } = sortUnprocessed(this.queue.takeBehindHead(), link);
     this.queue.requeue(resend);
+    this.telemetry.resent(resend);
     // Caller code runs only from here, once the queue is whole again (a
     // stream's teardown, an error callback): it may destroy() or unsubscribe.
     for (const exchange of spent) exchange.stopBody();
@@ -294,6 +302,7 @@ export class Pipeline {
     this.queue.answered();
     link.responses++;
     link.answerable--;
+    this.telemetry.ended(exchange);
     this.release(exchange)?.complete();
     if (this.link !== link || this.bodies.dropIfBroken(link)) return;
     this.awaitHead(link);
@@ -307,19 +316,13 @@ export class Pipeline {
   private onDown(link: Link, err: unknown): void {
     if (this.link !== link) return;
     this.link = null;
-    let failed: Exchange[];
-    if (err instanceof ConnectError) {
-      // Nothing was written; the waiting requests fail rather than loop on
-      // reconnects. The next socket still owes the probe this one owed.
-      this.probeNext ||= link.probing;
-      failed = this.queue.takeWaiting();
-    } else {
-      failed = this.queue.takeInFlight();
-      if (failed.length > 0 && !link.draining) this.probeNext = true;
-    }
+    const lost = takeLost(this.queue, link, err);
+    const failed = lost.failed;
+    this.probeNext ||= lost.probe;
     // Caller code runs only from here (a body's teardown, error callbacks),
     // with the queue and the probe settled.
     link.shutDown();
+    if (link.wire !== null) this.telemetry.disconnected(link.draining, err);
     failed.forEach((exchange, i) => this.fail(exchange, errorFor(err, i)));
     if (err instanceof ConnectError) this.owner.connectFailed?.(err);
     this.pump();
@@ -354,6 +357,7 @@ export class Pipeline {
     const { method, path } = head.request;
     const ms = link.progress.current;
     const why = link.gate === head ? 'no byte of its body accepted by the socket' : 'no byte of its response';
+    this.telemetry.timedOut(head, ms);
     this.onDown(link, new ResponseTimeout(`${method} ${path}: ${why} within timeout (${ms} ms)`));
     return true;
   }
@@ -363,6 +367,7 @@ export class Pipeline {
   /** Drops a socket for good; its requests are the caller's to settle. */
   private retire(link: Link): void {
     if (this.link === link) this.link = null;
+    if (link.wire !== null && link.subscription?.closed === false) this.telemetry.disconnected(true, null);
     link.shutDown();
   }
 
@@ -401,6 +406,9 @@ export class Pipeline {
   }
 
   private fail(exchange: Exchange, err: unknown): void {
-    this.release(exchange)?.error(err);
+    const subscriber = this.release(exchange);
+    if (subscriber === null) return;
+    this.telemetry.failed(exchange, err);
+    subscriber.error(err);
   }
 }

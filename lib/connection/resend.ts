@@ -1,6 +1,7 @@
 import { ConnectError, ConnectionClosed, HttpioError } from '../errors';
 import type { Exchange } from './exchange';
 import type { Link } from './link';
+import type { RequestQueue } from './queue';
 
 /**
  * The close and re-send rules: which requests a lost socket takes down, and
@@ -34,6 +35,20 @@ export function sortUnprocessed(behind: readonly Exchange[], link: Link): { rese
     }
   }
   return { resend, spent };
+}
+
+/**
+ * Takes out of `queue` the requests a lost socket takes down, and says
+ * whether the next socket must probe (RFC 9112 §9.3.2). After a failed
+ * connect nothing was written: the waiting requests fail rather than loop
+ * on reconnects, and the probe this socket owed is still owed. Otherwise
+ * the requests in flight fail (see errorFor), and a close the server did
+ * not announce makes the next socket probe.
+ */
+export function takeLost(queue: RequestQueue, link: Link, err: unknown): { failed: Exchange[]; probe: boolean } {
+  if (err instanceof ConnectError) return { failed: queue.takeWaiting(), probe: link.probing };
+  const failed = queue.takeInFlight();
+  return { failed, probe: failed.length > 0 && !link.draining };
 }
 
 /** The error of a request that sortUnprocessed() found spent. */

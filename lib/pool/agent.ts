@@ -1,11 +1,12 @@
 import { Observable } from 'rxjs';
 import { ConnectionClosed, RequestError } from '../errors';
-import type { ResponseEvent } from '../events';
+import type { ConnectionEvent, ResponseEvent } from '../events';
 import type { RequestInit } from '../http1/serializer';
 import { readAll } from '../operators/readAll';
 import { resolveOptions, type ConnectionOptions } from '../options';
 import type { HttpResponse } from '../response';
-import { DEFAULT_CONNECTIONS, HttpPool } from './pool';
+import { EventHub } from '../connection/telemetry';
+import { DEFAULT_CONNECTIONS, HttpPool, SHARED_HUB } from './pool';
 
 /** Options of an {@link HttpAgent}: those of a connection, for every connection it makes, and how many per origin. */
 export interface AgentOptions extends ConnectionOptions {
@@ -34,6 +35,7 @@ export class HttpAgent {
   readonly #pools = new Map<string, { pool: HttpPool; used: number }>();
   #sweeper: NodeJS.Timeout | undefined = undefined;
   #state: 'open' | 'closed' | 'destroyed' = 'open';
+  readonly #hub = new EventHub();
 
   /** @param options {@link AgentOptions}; a bad value throws TypeError or RangeError naming it. */
   constructor(options?: AgentOptions) {
@@ -45,6 +47,17 @@ export class HttpAgent {
     resolveOptions(rest);
     this.#options = rest;
     this.#connections = connectionsPerOrigin;
+  }
+
+  /**
+   * A hot stream of lifecycle events of every connection to every origin,
+   * each naming its `origin`. Nothing is built while nobody subscribes.
+   *
+   * @example
+   * agent.events.subscribe((e) => e.type === 'connect' && metrics.increment(`connect ${e.origin}`));
+   */
+  get events(): Observable<ConnectionEvent> {
+    return this.#hub.subject.asObservable();
   }
 
   /** Requests subscribed and not yet finished, over every origin. */
@@ -116,7 +129,8 @@ export class HttpAgent {
     const now = Date.now();
     let entry = this.#pools.get(origin);
     if (entry === undefined) {
-      entry = { pool: new HttpPool(origin, { ...this.#options, connections: this.#connections }), used: now };
+      const options = { ...this.#options, connections: this.#connections, [SHARED_HUB]: this.#hub };
+      entry = { pool: new HttpPool(origin, options), used: now };
       this.#pools.set(origin, entry);
       this.#sweeper ??= setInterval(() => this.#sweep(), IDLE_POOL_MS / 2).unref();
     }

@@ -4,8 +4,9 @@ import { releaseStream } from '../connection/body';
 import type { Exchange } from '../connection/exchange';
 import { parseOrigin, type Origin } from '../connection/origin';
 import { Pipeline } from '../connection/pipeline';
+import { EventHub, publishCreated, Telemetry } from '../connection/telemetry';
 import { ConnectionClosed, type ConnectError } from '../errors';
-import type { ResponseEvent } from '../events';
+import type { ConnectionEvent, ResponseEvent } from '../events';
 import type { RequestInit } from '../http1/serializer';
 import { readAll } from '../operators/readAll';
 import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from '../options';
@@ -20,6 +21,9 @@ export interface PoolOptions extends ConnectionOptions {
 }
 
 export const DEFAULT_CONNECTIONS = 4;
+
+/** How an HttpAgent hands its pools the one event stream they all report to; not public. */
+export const SHARED_HUB = Symbol('httpio.sharedHub');
 
 const OPEN = 0;
 const CLOSING = 1;
@@ -51,6 +55,7 @@ export class HttpPool {
   /** Which connection took each request; absent while it waits in the line. */
   readonly #homes = new WeakMap<Exchange, Pipeline>();
   readonly #times = new ResponseTimes();
+  readonly #hub: EventHub;
   #state = OPEN;
   /** dispatch() is on the stack: a nested call only asks the loop to run again. */
   #dispatching = false;
@@ -63,13 +68,25 @@ export class HttpPool {
    * @param options {@link PoolOptions}; a bad value throws TypeError or RangeError naming it.
    */
   constructor(url: string | URL, options?: PoolOptions) {
-    const { connections = DEFAULT_CONNECTIONS, ...rest } = options ?? {};
+    const { connections = DEFAULT_CONNECTIONS, [SHARED_HUB]: hub, ...rest } = (options ?? {}) as PoolOptions & { [SHARED_HUB]?: EventHub };
+    this.#hub = hub ?? new EventHub();
     if (typeof connections !== 'number' || !Number.isInteger(connections) || connections < 1) {
       throw new RangeError(`option connections must be an integer >= 1, got ${String(connections)}`);
     }
     this.#max = connections;
     this.#options = resolveOptions(rest);
     this.#origin = parseOrigin(url, this.#options);
+  }
+
+  /**
+   * A hot stream of lifecycle events of every connection, each naming its
+   * `connection`. Nothing is built while nobody subscribes.
+   *
+   * @example
+   * pool.events.subscribe((e) => e.type === 'connect' && console.log('connection', e.connection, e.tls?.protocol));
+   */
+  get events(): Observable<ConnectionEvent> {
+    return this.#hub.subject.asObservable();
   }
 
   /** Requests subscribed and not yet finished, in the line and on every connection. */
@@ -91,6 +108,7 @@ export class HttpPool {
       const refusal = this.#state === OPEN ? null : this.#state === CLOSING ? 'closed' : 'destroyed';
       const exchange = admit(this.#origin, method, path, init, subscriber, refusal);
       if (exchange === null) return;
+      publishCreated(this.#origin.name, exchange);
       this.#line.push(exchange);
       this.#dispatch();
       return () => this.#cancel(exchange);
@@ -177,7 +195,7 @@ export class HttpPool {
       changed: () => this.#dispatch(),
       answered: (ms) => this.#times.record(ms),
       connectFailed: (err) => this.#connectFailed(err),
-    });
+    }, new Telemetry(this.#hub, this.#origin.name, this.#pipelines.length));
     this.#pipelines.push(pipeline);
     return pipeline;
   }

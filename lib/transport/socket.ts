@@ -1,4 +1,5 @@
 import type * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { Observable } from 'rxjs';
 import { ConnectError, ConnectionClosed } from '../errors';
 import { dial } from './dial';
@@ -28,6 +29,16 @@ export interface Wire {
   resume(): void;
   /** An idle socket must not keep the process alive; a busy one must. */
   setIdle(idle: boolean): void;
+  /** Who is at the other end, as connected. */
+  readonly peer: Peer;
+}
+
+/** The far end of a connected socket. */
+export interface Peer {
+  /** `ip:port` (the proxy's, through a tunnel) or the Unix socket path. */
+  readonly address: string | null;
+  /** The negotiated TLS version and whether the session was resumed; null without TLS. */
+  readonly tls: { readonly protocol: string | null; readonly resumed: boolean } | null;
 }
 
 /**
@@ -60,7 +71,7 @@ export function openSocket(endpoint: Endpoint, options: SocketOptions, onConnect
       clearTimeout(timer);
       if (err !== null) return subscriber.error(err);
       socket = ready!;
-      onConnect(attach(socket, subscriber, target));
+      onConnect(attach(socket, subscriber, target, peerOf(socket, endpoint)));
     });
 
     return () => {
@@ -72,7 +83,12 @@ export function openSocket(endpoint: Endpoint, options: SocketOptions, onConnect
 }
 
 /** Makes a connected socket the source of `subscriber` and returns its write side. */
-function attach(socket: net.Socket, subscriber: { next(chunk: Uint8Array): void; error(err: unknown): void; complete(): void }, target: string): Wire {
+function attach(
+  socket: net.Socket,
+  subscriber: { next(chunk: Uint8Array): void; error(err: unknown): void; complete(): void },
+  target: string,
+  peer: Peer,
+): Wire {
   let corked = false;
   const uncork = () => {
     corked = false;
@@ -120,5 +136,14 @@ function attach(socket: net.Socket, subscriber: { next(chunk: Uint8Array): void;
       if (idle) socket.unref();
       else socket.ref();
     },
+    peer,
   };
+}
+
+function peerOf(socket: net.Socket, endpoint: Endpoint): Peer {
+  const secure = socket as tls.TLSSocket;
+  const host = socket.remoteAddress;
+  const address = endpoint.socketPath ?? (host === undefined ? null : `${host.includes(':') ? `[${host}]` : host}:${socket.remotePort}`);
+  const tlsInfo = typeof secure.getProtocol === 'function' ? { protocol: secure.getProtocol(), resumed: secure.isSessionReused() } : null;
+  return { address, tls: tlsInfo };
 }

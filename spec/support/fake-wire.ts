@@ -42,6 +42,8 @@ export class FakeWire implements Wire {
     return Buffer.concat(this.writes).toString('latin1');
   }
 
+  readonly peer = { address: null, tls: null };
+
   pause(): void {}
   resume(): void {}
   setIdle(): void {}
