@@ -1,6 +1,6 @@
 import { tap, type Subscription } from 'rxjs';
 import { ReadControl } from '../flow';
-import type { ParsedEvent, ParserLimits } from '../http1/parser';
+import type { ParsedEvent, ParserLimits, ResponseParser } from '../http1/parser';
 import type { Endpoint } from '../transport/endpoint';
 import { openSocket, type Wire } from '../transport/socket';
 import type { Exchange } from './exchange';
@@ -45,6 +45,12 @@ export class Link {
   idleLimit: number;
   /** When the response at the head of the line became the awaited one (ms since the epoch). */
   headSince = 0;
+  /** The parser reading this socket, once subscribed: how much of the current body is left. */
+  parser: ResponseParser | null = null;
+  /** A response its caller gave up on, of unknown length, is being read: nothing more is written until it ends. */
+  abandoning = false;
+  /** Drops the socket when a response its caller gave up on, with requests behind it, does not end soon. */
+  abandonTimer: NodeJS.Timeout | undefined = undefined;
   /** Runs while nothing is in flight or waiting. */
   readonly idle = new IdleTimer();
   /** Runs while a response is awaited; every read is progress. */
@@ -70,7 +76,7 @@ export class Link {
       handlers.connected();
     }).pipe(
       tap(() => handlers.read()),
-      parseResponses(() => handlers.headRequest(), limits, link.flow),
+      parseResponses(() => handlers.headRequest(), limits, link.flow, (parser) => (link.parser = parser)),
     );
     link.flow.onChange(() => {
       if (link.flow.paused) return link.wire?.pause();
@@ -82,6 +88,13 @@ export class Link {
       error: (err) => handlers.down(err),
       complete: () => handlers.down(null),
     });
+  }
+
+  /** The abandoned response at the head has ended: the socket carries on. */
+  endAbandoned(): void {
+    clearTimeout(this.abandonTimer);
+    this.abandonTimer = undefined;
+    this.abandoning = false;
   }
 
   /** The idle timer runs while nothing is in flight or waiting; an idle socket lets the process exit. */
@@ -96,6 +109,7 @@ export class Link {
   shutDown(): void {
     this.idle.stop();
     this.progress.stop();
+    clearTimeout(this.abandonTimer);
     this.gate?.stopBody();
     this.gate = null;
     this.subscription?.unsubscribe();

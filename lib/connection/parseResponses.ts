@@ -10,6 +10,9 @@ import { DEFAULT_LIMITS, ResponseParser, type ParsedEvent, type ParserLimits } f
  * close) completes the output; completing mid-response is a truncation and
  * errors with ConnectionClosed.
  *
+ * `expose` receives the parser, for a caller that needs its state (how
+ * much of a body is left).
+ *
  * While `flow` is paused (a consumer called `pause()` on a data event), the
  * rest of the current read is held, unparsed, and parsed on resume; the
  * owner of the socket pauses reading it meanwhile.
@@ -21,6 +24,7 @@ export function parseResponses(
   headRequest: () => boolean,
   limits: ParserLimits = DEFAULT_LIMITS,
   flow: ReadControl = new ReadControl(),
+  expose?: (parser: ResponseParser) => void,
 ): OperatorFunction<Uint8Array, ParsedEvent> {
   return (source) =>
     new Observable<ParsedEvent>((subscriber) => {
@@ -35,6 +39,7 @@ export function parseResponses(
         limits,
         flow,
       );
+      expose?.(parser);
       /** Bytes a pause left unparsed; parsed first on resume. */
       let held: Uint8Array | null = null;
       /** The source ended while bytes were held: finish after parsing them. */

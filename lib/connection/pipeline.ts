@@ -1,30 +1,10 @@
-import type { Subscriber } from 'rxjs';
 import { ConnectError, ConnectionClosed, ResponseTimeout } from '../errors';
-import type { HeadEvent, ResponseEvent } from '../events';
-import type { DataChunk } from '../flow';
-import type { ParsedEvent, ParserLimits } from '../http1/parser';
-import { connectionAfter, idleLimit } from '../http1/persistence';
-import type { ResolvedOptions } from '../options';
-import { releaseStream } from './body';
-import { BodyWriter } from './bodyWriter';
 import type { Exchange } from './exchange';
 import { Link } from './link';
-import type { Origin } from './origin';
-import { RequestQueue } from './queue';
-import type { Telemetry } from './telemetry';
-import { errorFor, sortUnprocessed, spentError, takeLost } from './resend';
+import { errorFor, takeLost } from './resend';
+import { ResponseReader } from './responses';
 
-/** What a pipeline tells its owner: an HttpConnection, or a pool that dispatches to several. */
-export interface PipelineOwner {
-  /** A request finished or left: a close() may be done. */
-  settled(): void;
-  /** The pipeline wrote, connected or lost its socket: it may take more now. */
-  changed?(): void;
-  /** A response head arrived this many ms after its request became the awaited one. */
-  answered?(ms: number): void;
-  /** A socket could not be made; the requests waiting on this pipeline failed with `err`. */
-  connectFailed?(err: ConnectError): void;
-}
+export type { PipelineOwner } from './responses';
 
 /**
  * The engine behind an {@link HttpConnection}: its requests in wire order,
@@ -32,50 +12,7 @@ export interface PipelineOwner {
  * other. It only routes: bytes come from `transport/`, responses from the
  * `http1/` parser, and the public class keeps the lifecycle.
  */
-export class Pipeline {
-  private readonly limits: ParserLimits;
-
-  /** Every unfinished request, in wire order: in flight, then waiting. */
-  private readonly queue = new RequestQueue();
-  /** Requests subscribed and not yet finished: the public `pending`. */
-  private live = 0;
-  /** The current socket, or null between sockets. */
-  private link: Link | null = null;
-  /** The next socket starts by probing: the last one closed without warning, or its server does not keep connections. */
-  private probeNext = false;
-  /** destroy() was called: nothing is connected again. */
-  private destroyed = false;
-  /** pump() is on the stack: a nested call (from a body that ends at once, say) leaves the work to its loop. */
-  private pumping = false;
-  /** Puts request bodies on the wire: the gate, 100-continue, streams. */
-  private readonly bodies: BodyWriter;
-
-  private readonly onSettled: () => void;
-
-  constructor(
-    private readonly origin: Origin,
-    private readonly options: ResolvedOptions,
-    private readonly owner: PipelineOwner,
-    private readonly telemetry: Telemetry,
-  ) {
-    this.onSettled = () => owner.settled();
-    this.limits = { maxHeaderSize: options.maxHeaderSize, maxResponseSize: options.maxResponseSize };
-    const pipeline = this;
-    this.bodies = new BodyWriter({
-      get link() {
-        return pipeline.link;
-      },
-      get head() {
-        return pipeline.queue.head;
-      },
-      expect100Timeout: options.expect100Timeout,
-      pump: () => this.pump(),
-      fail: (exchange, err) => this.fail(exchange, err),
-      drop: (link) => this.onDown(link, null),
-      settled: () => this.onSettled(),
-    });
-  }
-
+export class Pipeline extends ResponseReader {
   /** Requests subscribed and not yet finished. */
   get pending(): number {
     return this.live;
@@ -148,7 +85,7 @@ export class Pipeline {
   // --- Writing: the queue onto the socket -------------------------------------------
 
   /** Writes waiting requests while busy() allows; connects first when there is no socket. */
-  private pump(): void {
+  protected pump(): void {
     const link = this.link;
     if (link === null) {
       if (this.queue.waiting !== undefined && !this.destroyed) this.connect();
@@ -180,6 +117,8 @@ export class Pipeline {
     const inFlight = this.queue.inFlight;
     // The connection ends after the responses in flight: writing more would be lost.
     if (link.draining) return true;
+    // A response its caller left, of unknown length, holds requests behind it: no more.
+    if (link.abandoning) return true;
     // A body not all on the wire (held for 100 Continue, or streaming): the
     // next request's bytes would land inside it.
     if (link.gate !== null) return true;
@@ -223,97 +162,8 @@ export class Pipeline {
     });
   }
 
-  // --- Reading: responses to their requests ------------------------------------------
-
-  private onRead(link: Link): void {
-    if (this.link !== link) return;
-    link.answerable = this.queue.inFlight;
-    link.progress.touch();
-  }
-
-  private onEvent(link: Link, event: ParsedEvent): void {
-    if (this.link !== link) return;
-    const exchange = this.queue.head;
-    if (link.answerable === 0 || exchange === undefined) {
-      // Bytes nobody asked for: typically a 408 before an idle close. They
-      // cannot answer a request written since they arrived, so the socket is
-      // not used again; such a request may be on the wire, so it is lost.
-      this.onDown(link, new ConnectionClosed('the server sent a response nobody asked for', { sent: true }));
-      return;
-    }
-    switch (event.type) {
-      case 'informational':
-        // An unsolicited 100 is passed on and otherwise ignored.
-        if (event.status === 100 && exchange.awaiting100) this.bodies.send(link, exchange);
-        exchange.subscriber?.next(event);
-        return;
-      case 'head':
-        this.onHead(link, exchange, event);
-        return;
-      case 'end':
-        this.onEnd(link, exchange);
-        return;
-      case 'data':
-        // Its pause() belongs to this request: unsubscribing lifts it.
-        (event as DataChunk).owner = exchange;
-        exchange.subscriber?.next(event);
-        return;
-      default:
-        exchange.subscriber?.next(event);
-    }
-  }
-
-  private onHead(link: Link, exchange: Exchange, head: HeadEvent): void {
-    // A final status before the body is all sent (a 417 or 413 instead of
-    // 100 Continue, or an early answer to an upload): the rest is not sent.
-    if (exchange.bodyPending) this.bodies.cut(link, exchange);
-    const ms = Date.now() - link.headSince;
-    this.owner.answered?.(ms);
-    this.telemetry.head(exchange, head, ms);
-    const { persistent, idleMs } = connectionAfter(head, exchange.request.isHead);
-    if (!persistent) {
-      link.draining = true;
-      // The server answered the first request and closes: it does not keep
-      // connections, so the next socket carries one request at a time (unless
-      // the caller asked for the close).
-      if (link.responses === 0 && !exchange.request.closes) this.probeNext = true;
-      this.unwriteBehind(link);
-    } else {
-      link.probing = false;
-      if (idleMs !== null) link.idleLimit = idleLimit(idleMs);
-    }
-    exchange.subscriber?.next(head);
-    if (this.link === link) this.pump();
-  }
-
-  /** RFC 9112 §9.6: the requests written behind an announced close go back to waiting (see resend.ts). */
-  private unwriteBehind(link: Link): void {
-    link.answerable = Math.min(link.answerable, 1);
-    const { resend, spent } = sortUnprocessed(this.queue.takeBehindHead(), link);
-    this.queue.requeue(resend);
-    this.telemetry.resent(resend);
-    // Caller code runs only from here, once the queue is whole again (a
-    // stream's teardown, an error callback): it may destroy() or unsubscribe.
-    for (const exchange of spent) exchange.stopBody();
-    for (const exchange of spent) this.fail(exchange, spentError());
-  }
-
-  private onEnd(link: Link, exchange: Exchange): void {
-    this.queue.answered();
-    link.responses++;
-    link.answerable--;
-    this.telemetry.ended(exchange);
-    this.release(exchange)?.complete();
-    if (this.link !== link || this.bodies.dropIfBroken(link)) return;
-    this.awaitHead(link);
-    if (link.draining && this.queue.inFlight === 0) this.retire(link);
-    else this.bodies.awaitExpectation(link);
-    this.pump();
-    this.onSettled();
-  }
-
   /** The socket ended or failed (err null: the server closed between responses). */
-  private onDown(link: Link, err: unknown): void {
+  protected onDown(link: Link, err: unknown): void {
     if (this.link !== link) return;
     this.link = null;
     const lost = takeLost(this.queue, link, err);
@@ -330,17 +180,6 @@ export class Pipeline {
   }
 
   // --- Timers --------------------------------------------------------------------------
-
-  /**
-   * The response at the head of the queue is now the awaited one: its own
-   * `timeout` (RequestInit) or the connection's counts from now.
-   */
-  private awaitHead(link: Link): void {
-    const head = this.queue.head;
-    if (head === undefined) return link.progress.stop();
-    link.progress.start(head.request.timeout ?? this.options.timeout);
-    link.headSince = Date.now();
-  }
 
   /**
    * No progress either way for the awaited request's timeout: no byte of its
@@ -364,13 +203,6 @@ export class Pipeline {
 
   // --- Endings ---------------------------------------------------------------------------
 
-  /** Drops a socket for good; its requests are the caller's to settle. */
-  private retire(link: Link): void {
-    if (this.link === link) this.link = null;
-    if (link.wire !== null && link.subscription?.closed === false) this.telemetry.disconnected(true, null);
-    link.shutDown();
-  }
-
   /** The caller unsubscribed. */
   cancel(exchange: Exchange): void {
     if (this.release(exchange) === null) return;
@@ -387,28 +219,10 @@ export class Pipeline {
         this.bodies.breakOff(link, exchange);
         if (this.bodies.dropIfBroken(link)) return;
       }
+      this.judgeAbandoned(link);
     }
     this.onSettled();
   }
 
-  /** Detaches the caller and returns it, so state is settled before any caller code runs. */
-  private release(exchange: Exchange): Subscriber<ResponseEvent> | null {
-    const subscriber = exchange.subscriber;
-    if (subscriber !== null) {
-      exchange.subscriber = null;
-      this.live--;
-      // A stream never read may be sent by a later request (a retry).
-      if (!exchange.bodyStarted && exchange.request.stream !== null) releaseStream(exchange.request.stream);
-      // One read past its complete contentLength, to catch an overrun, is let go.
-      exchange.stopSource();
-    }
-    return subscriber;
-  }
 
-  private fail(exchange: Exchange, err: unknown): void {
-    const subscriber = this.release(exchange);
-    if (subscriber === null) return;
-    this.telemetry.failed(exchange, err);
-    subscriber.error(err);
-  }
 }

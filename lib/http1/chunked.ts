@@ -1,6 +1,9 @@
 import { InvalidResponse } from '../errors';
 import { CR, HEX, HT, LF, MAX_LENGTH, SP, TEXT } from './syntax';
 
+/** Hex digits allowed in a chunk size, leading zeros included: 16 already exceed any length we accept. */
+const MAX_DIGITS = 32;
+
 // States of the framing between chunk data (RFC 9112 §7.1).
 const SIZE = 0;
 const SIZE_WS = 1;
@@ -50,7 +53,8 @@ export class ChunkFraming {
         if (digit !== 255) {
           if (this.size > (MAX_LENGTH - digit) / 16) throw new InvalidResponse('chunk size is too large');
           this.size = this.size * 16 + digit;
-          this.digits++;
+          // Leading zeros do not grow the size, so they need a bound of their own.
+          if (++this.digits > MAX_DIGITS) throw new InvalidResponse(`chunk size line has more than ${MAX_DIGITS} digits`);
         } else if (this.digits === 0) {
           throw badSize(byte);
         } else if (byte === CR) {

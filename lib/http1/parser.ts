@@ -3,7 +3,8 @@ import type { ResponseEvent } from '../events';
 import { DataChunk, ReadControl } from '../flow';
 import { HttpHeaders } from '../headers';
 import { ChunkFraming } from './chunked';
-import { CR, HT, LF, SP, TCHAR, checkText, isDigit, parseContentLength, preview } from './syntax';
+import { bodyFraming } from './framing';
+import { CR, HT, LF, SP, TCHAR, checkText, isDigit, preview } from './syntax';
 
 /** Marks the exact end of one response; the parser then expects the next. */
 export interface ResponseEnd {
@@ -33,6 +34,9 @@ export interface ParserHandler {
   headRequest(): boolean;
   onEvent(event: ParsedEvent): void;
 }
+
+/** Informational responses allowed before one final response; real servers send one or two. */
+const MAX_INTERIM = 32;
 
 // Parser states. Lines (status, fields, trailers) go through readLine(); the
 // chunked framing between chunk data goes through ChunkFraming, byte by byte.
@@ -75,6 +79,10 @@ export class ResponseParser {
   private sectionSize = 0;
   /** A 1xx response has been read and the final response it precedes has not begun. */
   private interim = false;
+  /** 1xx responses read since the last final response. */
+  private interims = 0;
+  /** Bytes of empty lines since the last message: they belong to none, but are bounded. */
+  private preface = 0;
 
   // The response being parsed.
   private status = 0;
@@ -165,6 +173,16 @@ export class ResponseParser {
     this.stopped = true;
   }
 
+  /**
+   * Body bytes of the current response still to come: the rest of a
+   * Content-Length body, Infinity for a chunked or read-until-close one,
+   * -1 while its head is not complete.
+   */
+  get rest(): number {
+    if (this.state === BODY_LENGTH) return this.remaining;
+    return this.state === STATUS_LINE || this.state === FIELD_LINE ? -1 : Infinity;
+  }
+
   /** Whether a response has begun and not ended: its bytes are partly read. */
   get inMessage(): boolean {
     return !(this.state === STATUS_LINE && this.lineLength === 0 && this.sectionSize === 0 && !this.interim);
@@ -213,9 +231,17 @@ export class ResponseParser {
     if (end > start && buf[end - 1] === CR) end--;
     if (this.state === STATUS_LINE) {
       // RFC 9112 §2.2: empty lines before a message may be ignored; some
-      // servers send a stray CRLF after a body.
-      if (end > start) this.parseStatusLine(buf, start, end);
-      else this.sectionSize = 0;
+      // servers send a stray CRLF after a body. Endless ones end in a limit.
+      if (end > start) {
+        this.preface = 0;
+        this.parseStatusLine(buf, start, end);
+      } else {
+        this.preface += this.sectionSize;
+        this.sectionSize = 0;
+        if (this.preface > this.limits.maxHeaderSize) {
+          throw new InvalidResponse(`more than maxHeaderSize (${this.limits.maxHeaderSize} bytes) of empty lines before a status line`);
+        }
+      }
     } else if (end === start) {
       if (this.state === FIELD_LINE) this.endHead();
       else this.endTrailers();
@@ -291,7 +317,12 @@ export class ResponseParser {
       // RFC 9110 §15.2.2: 101 only answers an Upgrade request, which httpio never sends.
       if (this.status === 101) throw new UnsupportedResponse('unrequested 101 Switching Protocols');
       const event = { type: 'informational' as const, status: this.status, reason: this.reason, headers };
+      // A server sending 103 after 103 forever must end in a limit: each
+      // head has maxHeaderSize, and a request at most MAX_INTERIM of them.
+      const interims = this.interims + 1;
+      if (interims > MAX_INTERIM) throw new InvalidResponse(`more than ${MAX_INTERIM} informational (1xx) responses before the final one`);
       this.resetMessage();
+      this.interims = interims;
       // The exchange is not over: a close now truncates the response.
       this.interim = true;
       this.handler.onEvent(event);
@@ -299,7 +330,7 @@ export class ResponseParser {
     }
     // RFC 9112 §6.3 ¶1: HEAD, 204 and 304 responses end with their head.
     const noBody = this.handler.headRequest() || this.status === 204 || this.status === 304;
-    const { length, chunked } = this.framing(noBody);
+    const { length, chunked } = bodyFraming(this.fields, noBody);
     if (!noBody && !chunked && length > this.limits.maxResponseSize) {
       throw new InvalidResponse(`Content-Length ${length} is larger than maxResponseSize (${this.limits.maxResponseSize})`);
     }
@@ -319,33 +350,6 @@ export class ResponseParser {
     }
   }
 
-  /**
-   * RFC 9112 §6.3: the body length from Transfer-Encoding or Content-Length;
-   * `length` is -1 when neither is present (the body runs until close).
-   */
-  private framing(noBody: boolean): { length: number; chunked: boolean } {
-    let length = -1;
-    let codings: string | null = null;
-    const fields = this.fields;
-    for (let i = 0; i < fields.length; i += 2) {
-      const name = fields[i];
-      if (name.length === 14 && name.toLowerCase() === 'content-length') {
-        length = parseContentLength(fields[i + 1], length);
-      } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
-        codings = codings === null ? fields[i + 1] : `${codings}, ${fields[i + 1]}`;
-      }
-    }
-    if (codings === null) return { length, chunked: false };
-    // RFC 9112 §6.3 ¶3: both at once is how responses are smuggled.
-    if (length !== -1) throw new InvalidResponse('response has both Content-Length and Transfer-Encoding');
-    if (codings.trim().toLowerCase() !== 'chunked') {
-      // A HEAD or 304 response describes the coding a GET would get; it is not applied here.
-      if (noBody) return { length: 0, chunked: false };
-      throw new UnsupportedResponse(`unsupported Transfer-Encoding: ${codings}`);
-    }
-    return { length: -1, chunked: true };
-  }
-
   private endTrailers(): void {
     const fields = this.fields;
     this.resetMessage();
@@ -361,6 +365,7 @@ export class ResponseParser {
   private resetMessage(): void {
     this.state = STATUS_LINE;
     this.interim = false;
+    this.interims = 0;
     this.fields = [];
     this.sectionSize = 0;
     this.bodySize = 0;
