@@ -4,6 +4,7 @@ import type { ResponseEvent } from '../events';
 import { serializeRequest, type RequestInit } from '../http1/serializer';
 import { claimStream } from './body';
 import { Exchange } from './exchange';
+import { forRequest } from './naming';
 import type { Origin } from './origin';
 
 /**
@@ -24,7 +25,7 @@ export function admit(
   refusal: 'closed' | 'destroyed' | null,
 ): Exchange | null {
   if (refusal !== null) {
-    subscriber.error(new ConnectionClosed(`the connection was ${refusal}: it takes no new requests`, { sent: false }));
+    subscriber.error(new ConnectionClosed(`${method} ${path}: the connection was ${refusal}: it takes no new requests`, { sent: false }));
     return null;
   }
   try {
@@ -35,7 +36,8 @@ export function admit(
     }
     return new Exchange(request, subscriber);
   } catch (err) {
-    subscriber.error(err);
+    // An invalid method or path is quoted by the message itself.
+    subscriber.error(typeof method === 'string' && typeof path === 'string' && !/^invalid (method|path)/.test((err as Error).message) ? forRequest(err, { method, path }) : err);
     return null;
   }
 }

@@ -55,7 +55,7 @@ export function parseResponses(
       };
       const end = () => {
         if (parser.finish()) subscriber.complete();
-        else subscriber.error(new ConnectionClosed('the connection closed in the middle of a response', { sent: true }));
+        else subscriber.error(new ConnectionClosed(`the connection closed ${parser.cutAt()}`, { sent: true }));
       };
       const resume = () => {
         if (flow.paused || held === null || subscriber.closed) return;

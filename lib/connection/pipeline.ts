@@ -1,6 +1,7 @@
-import { ConnectError, ConnectionClosed, ResponseTimeout } from '../errors';
+import { ConnectError, ConnectionClosed, HttpioError, ResponseTimeout } from '../errors';
 import type { Exchange } from './exchange';
 import { Link } from './link';
+import { forRequest } from './naming';
 import { errorFor, takeLost } from './resend';
 import { ResponseReader } from './responses';
 
@@ -173,7 +174,14 @@ export class Pipeline extends ResponseReader {
     // with the queue and the probe settled.
     link.shutDown();
     if (link.wire !== null) this.telemetry.disconnected(link.draining, err);
-    failed.forEach((exchange, i) => this.fail(exchange, errorFor(err, i)));
+    // The fault of the awaited response, named for it, is the cause of the
+    // failures behind it, so that each of them tells what happened ahead.
+    let basis = err;
+    failed.forEach((exchange, i) => {
+      const named = forRequest(errorFor(basis, i), exchange.request);
+      if (i === 0 && basis instanceof HttpioError && !(basis instanceof ConnectError) && !(basis instanceof ConnectionClosed)) basis = named;
+      this.fail(exchange, named);
+    });
     if (err instanceof ConnectError) this.owner.connectFailed?.(err);
     this.pump();
     this.onSettled();

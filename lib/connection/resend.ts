@@ -70,6 +70,9 @@ export function errorFor(err: unknown, position: number): unknown {
     : position === 0 && err instanceof ConnectionClosed
       ? err.message
       : `the connection was lost before the response: ${err instanceof Error ? err.message : String(err)}`;
-  const cause = err instanceof ConnectionClosed ? (err.cause ?? err) : (err ?? undefined);
-  return new ConnectionClosed(why, { sent: true, cause });
+  // A clean close has no cause; a lost socket's cause is its errno error,
+  // not a copy of the same ConnectionClosed; a fault of the response ahead
+  // (malformed, timed out) is the cause of those behind it.
+  const cause = err instanceof ConnectionClosed ? err.cause : (err ?? undefined);
+  return new ConnectionClosed(why, cause === undefined ? { sent: true } : { sent: true, cause });
 }

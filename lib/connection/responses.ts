@@ -13,6 +13,7 @@ import type { Origin } from './origin';
 import { RequestQueue } from './queue';
 import type { Telemetry } from './telemetry';
 import { judgeAbandoned } from './abandon';
+import { forRequest } from './naming';
 import { sortUnprocessed, spentError } from './resend';
 
 /** What a pipeline tells its owner: an HttpConnection, or a pool that dispatches to several. */
@@ -217,7 +218,8 @@ export abstract class ResponseReader {
   protected fail(exchange: Exchange, err: unknown): void {
     const subscriber = this.release(exchange);
     if (subscriber === null) return;
-    this.telemetry.failed(exchange, err);
-    subscriber.error(err);
+    const named = forRequest(err, exchange.request);
+    this.telemetry.failed(exchange, named);
+    subscriber.error(named);
   }
 }

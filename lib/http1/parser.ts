@@ -183,6 +183,21 @@ export class ResponseParser {
     return this.state === STATUS_LINE || this.state === FIELD_LINE ? -1 : Infinity;
   }
 
+  /** Where the response in progress was cut, in words, for an input that ended in it. */
+  cutAt(): string {
+    switch (this.state) {
+      case BODY_LENGTH:
+        return `after ${this.bodySize - this.remaining} of ${this.bodySize} body bytes`;
+      case CHUNK_DATA:
+      case CHUNK_FRAMING:
+        return `after ${this.bodySize - this.remaining} body bytes, in the middle of a chunked body`;
+      case TRAILER_LINE:
+        return 'after the last chunk, in the trailer section';
+      default:
+        return this.interim && this.lineLength === 0 ? 'after an informational response, before the final one' : 'before the response head was complete';
+    }
+  }
+
   /** Whether a response has begun and not ended: its bytes are partly read. */
   get inMessage(): boolean {
     return !(this.state === STATUS_LINE && this.lineLength === 0 && this.sectionSize === 0 && !this.interim);
@@ -344,6 +359,7 @@ export class ResponseParser {
       this.startChunk();
     } else if (length > 0) {
       this.remaining = length;
+      this.bodySize = length;
       this.state = BODY_LENGTH;
     } else {
       this.state = BODY_UNTIL_CLOSE;

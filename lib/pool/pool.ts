@@ -3,6 +3,7 @@ import { admit } from '../connection/admit';
 import { releaseStream } from '../connection/body';
 import type { Exchange } from '../connection/exchange';
 import { parseOrigin, type Origin } from '../connection/origin';
+import { forRequest } from '../connection/naming';
 import { Pipeline } from '../connection/pipeline';
 import { EventHub, publishCreated, Telemetry } from '../connection/telemetry';
 import { ConnectionClosed, type ConnectError } from '../errors';
@@ -154,7 +155,7 @@ export class HttpPool {
     for (const exchange of this.#line.takeAll()) {
       const subscriber = exchange.subscriber;
       this.#forget(exchange);
-      subscriber?.error(new ConnectionClosed('the pool was destroyed', { sent: false }));
+      subscriber?.error(forRequest(new ConnectionClosed('the pool was destroyed', { sent: false }), exchange.request));
     }
     for (const pipeline of this.#pipelines) pipeline.destroy();
     this.#settleClose();
@@ -210,7 +211,7 @@ export class HttpPool {
     for (const exchange of this.#line.takeAll()) {
       const subscriber = exchange.subscriber;
       this.#forget(exchange);
-      subscriber?.error(err);
+      subscriber?.error(forRequest(err, exchange.request));
     }
   }
 
