@@ -93,7 +93,8 @@ export class HttpConnection {
 
   /**
    * Graceful close: new requests are refused, the pending ones finish, then
-   * the socket is closed. Resolves when that is done.
+   * the socket is half-closed and httpio waits briefly for the server's own
+   * close (so the server never sees a reset). Resolves when that is done.
    *
    * @example
    * await conn.close();
@@ -124,9 +125,8 @@ export class HttpConnection {
   /** Finishes a close() once nothing is pending. */
   #settleClose(): void {
     if (this.#state === OPEN || this.#pipeline.pending > 0 || this.#resolveClosed === null) return;
-    this.#pipeline.shutDown();
     const resolve = this.#resolveClosed;
     this.#resolveClosed = null;
-    resolve();
+    void this.#pipeline.shutDown().then(resolve);
   }
 }

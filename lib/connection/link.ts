@@ -75,7 +75,9 @@ export class Link {
       link.wire = wire;
       handlers.connected();
     }).pipe(
-      tap(() => handlers.read()),
+      // A lost socket takes no more writes, even while a consumer's pause
+      // keeps its last bytes (and so the loss) from being parsed yet.
+      tap({ next: () => handlers.read(), error: () => (link.draining = true) }),
       parseResponses(() => handlers.headRequest(), limits, link.flow, (parser) => (link.parser = parser)),
     );
     link.flow.onChange(() => {
@@ -88,6 +90,19 @@ export class Link {
       error: (err) => handlers.down(err),
       complete: () => handlers.down(null),
     });
+  }
+
+  /**
+   * Ends the socket cleanly once nothing is pending: a FIN, then the
+   * server's, within `graceMs` (RFC 9112 §9.6: the client closes first, and
+   * reads until the server closes). Resolves when the socket is closed.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.idle.stop();
+    this.progress.stop();
+    clearTimeout(this.abandonTimer);
+    if (this.wire !== null && this.subscription?.closed === false) await this.wire.end(graceMs);
+    this.shutDown();
   }
 
   /** The abandoned response at the head has ended: the socket carries on. */

@@ -10,6 +10,9 @@ import { DEFAULT_LIMITS, ResponseParser, type ParsedEvent, type ParserLimits } f
  * close) completes the output; completing mid-response is a truncation and
  * errors with ConnectionClosed.
  *
+ * A source that ends or fails while bytes are held is reported after they
+ * are parsed: responses that arrived whole before a reset are delivered.
+ *
  * `expose` receives the parser, for a caller that needs its state (how
  * much of a body is left).
  *
@@ -44,6 +47,8 @@ export function parseResponses(
       let held: Uint8Array | null = null;
       /** The source ended while bytes were held: finish after parsing them. */
       let ended = false;
+      /** The source failed while bytes were held: the complete responses among them are delivered first. */
+      let failure: { err: unknown } | null = null;
 
       const feed = (bytes: Uint8Array) => {
         try {
@@ -62,7 +67,9 @@ export function parseResponses(
         const rest = held;
         held = null;
         feed(rest);
-        if (held === null && ended && !subscriber.closed) end();
+        if (held !== null || subscriber.closed) return;
+        if (failure !== null) subscriber.error(failure.err);
+        else if (ended) end();
       };
       // The held bytes are parsed in a microtask, not inside the call that
       // lifted the pause: that may be an unsubscribe() or a drain handler,
@@ -77,7 +84,10 @@ export function parseResponses(
           if (held !== null) held = Buffer.concat([held, bytes]);
           else feed(bytes);
         },
-        error: (err) => subscriber.error(err),
+        error(err) {
+          if (held !== null) failure = { err };
+          else subscriber.error(err);
+        },
         complete() {
           if (held !== null) ended = true;
           else end();

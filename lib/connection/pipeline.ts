@@ -7,6 +7,9 @@ import { ResponseReader } from './responses';
 
 export type { PipelineOwner } from './responses';
 
+/** How long close() waits for the server's FIN after its own before it destroys the socket. */
+const CLOSE_GRACE_MS = 500;
+
 /**
  * The engine behind an {@link HttpConnection}: its requests in wire order,
  * the socket they go out on, and the rules that move them from one to the
@@ -77,10 +80,14 @@ export class Pipeline extends ResponseReader {
     }
   }
 
-  /** Drops the socket once nothing is pending (a finished close()). */
-  shutDown(): void {
-    if (this.link !== null) this.retire(this.link);
+  /** Ends the socket cleanly once nothing is pending (a finished close()); resolves when it is closed. */
+  shutDown(): Promise<void> {
     this.queue.takeAll();
+    const link = this.link;
+    if (link === null) return Promise.resolve();
+    this.link = null;
+    if (link.wire !== null && link.subscription?.closed === false) this.telemetry.disconnected(true, null);
+    return link.close(CLOSE_GRACE_MS);
   }
 
   // --- Writing: the queue onto the socket -------------------------------------------

@@ -141,7 +141,8 @@ export abstract class ResponseReader {
       this.unwriteBehind(link);
     } else {
       link.probing = false;
-      if (idleMs !== null) link.idleLimit = idleLimit(idleMs);
+      // The latest hint rules: a response without one restores the option's.
+      link.idleLimit = idleMs !== null ? idleLimit(idleMs) : this.options.keepAliveTimeout;
     }
     exchange.subscriber?.next(head);
     if (this.link !== link) return;

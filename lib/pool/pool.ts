@@ -234,9 +234,8 @@ export class HttpPool {
   /** Finishes a close() once nothing is pending. */
   #settleClose(): void {
     if (this.#state === OPEN || this.#resolveClosed === null || this.pending > 0) return;
-    for (const pipeline of this.#pipelines) pipeline.shutDown();
     const resolve = this.#resolveClosed;
     this.#resolveClosed = null;
-    resolve();
+    void Promise.all(this.#pipelines.map((pipeline) => pipeline.shutDown())).then(() => resolve());
   }
 }

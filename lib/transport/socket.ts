@@ -31,6 +31,12 @@ export interface Wire {
   setIdle(idle: boolean): void;
   /** Who is at the other end, as connected. */
   readonly peer: Peer;
+  /**
+   * Half-closes (FIN) and resolves once the socket is closed: when the peer
+   * has closed its side too, or after `graceMs` (then the socket is
+   * destroyed), so a clean close never shows the peer a reset.
+   */
+  end(graceMs: number): Promise<void>;
 }
 
 /** The far end of a connected socket. */
@@ -137,6 +143,19 @@ function attach(
       else socket.ref();
     },
     peer,
+    end(graceMs) {
+      return new Promise<void>((resolve) => {
+        if (socket.destroyed) return resolve();
+        // Held until closed: close() resolves before a process may exit.
+        socket.ref();
+        const timer = setTimeout(() => socket.destroy(), graceMs).unref();
+        socket.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        socket.end();
+      });
+    },
   };
 }
 

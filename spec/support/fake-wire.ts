@@ -44,6 +44,10 @@ export class FakeWire implements Wire {
 
   readonly peer = { address: null, tls: null };
 
+  end(): Promise<void> {
+    return Promise.resolve();
+  }
+
   pause(): void {}
   resume(): void {}
   setIdle(): void {}
