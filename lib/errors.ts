@@ -4,6 +4,8 @@
  * literal and a stable `code` for logs and switch statements.
  */
 
+import type { HttpResponse } from './response';
+
 /**
  * The base class of every httpio error.
  *
@@ -106,4 +108,30 @@ export class ConnectError extends HttpioError {
 export class ResponseTimeout extends HttpioError {
   override readonly name = 'ResponseTimeout';
   override readonly code = 'HTTPIO_RESPONSE_TIMEOUT';
+}
+
+/**
+ * From ensureOk() only: the server answered with a status of 400 or more.
+ * `response` is the answer: for a `fetch()` the HttpResponse itself; for a
+ * `request()` stream, an HttpResponse read up to ensureOk()'s
+ * `maxBodySize` (the message says when the body was cut there).
+ *
+ * @example
+ * conn.fetch('GET', '/items/9').pipe(ensureOk()).subscribe({
+ *   error: (e) => { if (e instanceof HttpStatusError && e.status === 404) console.log('gone:', e.response.text()); },
+ * });
+ */
+export class HttpStatusError extends HttpioError {
+  override readonly name = 'HttpStatusError';
+  override readonly code = 'HTTPIO_HTTP_STATUS';
+  /** The response status, 400 or more. */
+  readonly status: number;
+  /** The response, its body possibly cut (see above). */
+  readonly response: HttpResponse;
+
+  constructor(message: string, options: { response: HttpResponse; cause?: unknown }) {
+    super(message, options);
+    this.status = options.response.status;
+    this.response = options.response;
+  }
 }

@@ -10,6 +10,17 @@ export { readAll } from './operators/readAll';
 export { text } from './operators/text';
 export { json } from './operators/json';
 export { writeTo } from './operators/writeTo';
+export { lines } from './operators/lines';
+export type { LineOptions } from './operators/lines';
+export { ndjson } from './operators/ndjson';
+export { sse } from './operators/sse';
+export type { ServerSentEvent, SseOptions } from './operators/sse';
+export { decompress } from './operators/decompress';
+export type { DecompressOptions } from './operators/decompress';
+export { ensureOk } from './operators/ensureOk';
+export type { EnsureOkOptions } from './operators/ensureOk';
+export { fetchEach } from './operators/fetchEach';
+export type { FetchTarget, FetchSpec, FetchEachOptions } from './operators/fetchEach';
 export type { Sink } from './operators/writeTo';
 export {
   HttpioError,
@@ -19,6 +30,7 @@ export {
   RequestError,
   ConnectError,
   ResponseTimeout,
+  HttpStatusError,
 } from './errors';
 export { DEFAULT_OPTIONS } from './options';
 export type { ConnectionOptions, TlsOptions } from './options';

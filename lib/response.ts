@@ -29,6 +29,11 @@ export class HttpResponse {
     this.body = body;
   }
 
+  /** Whether the status is a success, 200 to 299 (as in the Fetch standard). */
+  get ok(): boolean {
+    return this.status >= 200 && this.status <= 299;
+  }
+
   /** The body decoded as UTF-8 (malformed sequences become U+FFFD). */
   text(): string {
     return utf8.decode(this.body);

@@ -2,12 +2,19 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { ResponseEvent } from '../events';
 import type { HttpHeaders } from '../headers';
 import { HttpResponse } from '../response';
+import { BodyCollector } from './bodyCollector';
 
 /**
  * Collects a response's events into one {@link HttpResponse}, emitted when the
- * body has ended. The body pieces are joined once, at the end. Informational
- * responses are skipped. A stream that completes without a head (it cannot
- * from a connection) errors rather than emit nothing.
+ * body has ended. Informational responses are skipped. A stream that
+ * completes without a head (it cannot from a connection) errors rather than
+ * emit nothing.
+ *
+ * A response costs about its size in memory however it was cut: a body that
+ * came in one piece is that piece, not copied; one in several pieces is
+ * copied into one buffer as it arrives (see {@link BodyCollector}) rather
+ * than kept as a view per piece: an object per data event would cost far
+ * more than the bytes when they come a few at a time.
  *
  * @example
  * conn.request('GET', '/').pipe(readAll()).subscribe((res) => console.log(res.status));
@@ -17,8 +24,7 @@ export function readAll(): OperatorFunction<ResponseEvent, HttpResponse> {
     new Observable<HttpResponse>((subscriber) => {
       let head: Extract<ResponseEvent, { type: 'head' }> | null = null;
       let trailers: HttpHeaders | undefined;
-      const pieces: Uint8Array[] = [];
-      let size = 0;
+      const body = new BodyCollector();
       return source.subscribe({
         next(event) {
           switch (event.type) {
@@ -26,8 +32,7 @@ export function readAll(): OperatorFunction<ResponseEvent, HttpResponse> {
               head = event;
               break;
             case 'data':
-              pieces.push(event.data);
-              size += event.data.length;
+              body.add(event.data);
               break;
             case 'trailers':
               trailers = event.headers;
@@ -40,8 +45,7 @@ export function readAll(): OperatorFunction<ResponseEvent, HttpResponse> {
             subscriber.error(new TypeError('readAll(): the response ended without a head'));
             return;
           }
-          const body = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, size);
-          subscriber.next(new HttpResponse(head, body, trailers));
+          subscriber.next(new HttpResponse(head, body.take(), trailers));
           subscriber.complete();
         },
       });
