@@ -39,6 +39,15 @@ export interface ConnectionOptions {
   maxHeaderSize?: number;
   /** Body bytes allowed per response; unlimited when absent. */
   maxResponseSize?: number;
+  /**
+   * Re-send, once, on a new connection, a written request that lost its
+   * connection before any of its response arrived, when its method is
+   * idempotent (RFC 9110 §9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE) and
+   * its body can be sent again (none, text or bytes; not a stream). Off by
+   * default: the server may have processed the request once already.
+   * `RequestInit.resendIdempotent` sets it per request.
+   */
+  resendIdempotent?: boolean;
   /** TLS settings for `https:` origins (ignored for `http:` ones). */
   tls?: TlsOptions;
   /**
@@ -79,6 +88,7 @@ export const DEFAULT_OPTIONS: Readonly<Required<Limits>> = Object.freeze({
   keepAliveTimeout: 4_000,
   maxHeaderSize: 64 * 1024,
   maxResponseSize: Infinity,
+  resendIdempotent: false,
 });
 
 /** Fills in defaults and rejects values that cannot work, naming the option. */
@@ -97,6 +107,7 @@ export function resolveOptions(options: ConnectionOptions | undefined): Resolved
   checkNumber('keepAliveTimeout', resolved.keepAliveTimeout, 0, false);
   checkNumber('maxHeaderSize', resolved.maxHeaderSize, 64, true);
   if (resolved.maxResponseSize !== Infinity) checkNumber('maxResponseSize', resolved.maxResponseSize, 0, true);
+  if (typeof resolved.resendIdempotent !== 'boolean') throw new TypeError(`option resendIdempotent must be a boolean, got ${typeof resolved.resendIdempotent}`);
   if (resolved.tls !== undefined) checkTls(resolved.tls);
   if (resolved.proxy !== undefined && typeof resolved.proxy !== 'string' && !(resolved.proxy instanceof URL)) {
     throw new TypeError(`option proxy must be a URL string, got ${typeof resolved.proxy}`);

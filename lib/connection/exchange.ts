@@ -19,6 +19,8 @@ export class Exchange {
   bodyStarted = false;
   /** Its body stopped half-way: the socket carries nothing more once its turn comes. */
   broken = false;
+  /** Some of its response (a 1xx, its head) has reached the caller: it can never be sent again. */
+  responded = false;
   /** Its caller left before it was written: the queue passes over it. */
   cancelled = false;
   /** Stops the body stream being written; null when none is. */

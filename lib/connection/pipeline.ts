@@ -2,7 +2,7 @@ import { ConnectError, ConnectionClosed, HttpioError, ResponseTimeout } from '..
 import type { Exchange } from './exchange';
 import { Link } from './link';
 import { forRequest } from './naming';
-import { errorFor, takeLost } from './resend';
+import { errorFor, takeLost, takeResendable } from './resend';
 import { ResponseReader } from './responses';
 
 export type { PipelineOwner } from './responses';
@@ -177,6 +177,9 @@ export class Pipeline extends ResponseReader {
     const lost = takeLost(this.queue, link, err);
     const failed = lost.failed;
     this.probeNext ||= lost.probe;
+    const resend = takeResendable(failed, err, this.options.resendIdempotent);
+    this.queue.requeue(resend);
+    this.telemetry.resent(resend);
     // Caller code runs only from here (a body's teardown, error callbacks),
     // with the queue and the probe settled.
     link.shutDown();

@@ -51,6 +51,36 @@ export function takeLost(queue: RequestQueue, link: Link, err: unknown): { faile
   return { failed, probe: failed.length > 0 && !link.draining };
 }
 
+/**
+ * The caller's choice, resendIdempotent: of the requests a lost socket
+ * takes down (`lost`, in wire order, as takeLost() gave them), those that
+ * go once more on the next socket. Only a request whose method is
+ * idempotent (RFC 9110 §9.2.2) and whose body can be sent again, written
+ * once so far, none of whose response has reached its caller; and not the
+ * awaited one when the loss is its own response's fault (malformed, timed
+ * out). The others stay in `lost`, to fail. Runs no caller code.
+ */
+export function takeResendable(lost: Exchange[], err: unknown, byDefault: boolean): Exchange[] {
+  if (err instanceof ConnectError) return [];
+  const resend: Exchange[] = [];
+  const keep: Exchange[] = [];
+  lost.forEach((exchange, i) => {
+    const ownFault = i === 0 && err !== null && !(err instanceof ConnectionClosed);
+    const chosen = (exchange.request.resend ?? byDefault) === true;
+    if (chosen && !ownFault && exchange.subscriber !== null && exchange.writes < 2 && !exchange.responded) {
+      exchange.written = false;
+      exchange.bodyStarted = false;
+      resend.push(exchange);
+    } else {
+      keep.push(exchange);
+    }
+  });
+  // Not splice(...keep): spreading a long list overflows the call stack.
+  lost.length = 0;
+  for (const exchange of keep) lost.push(exchange);
+  return resend;
+}
+
 /** The error of a request that sortUnprocessed() found spent. */
 export function spentError(): ConnectionClosed {
   return new ConnectionClosed(SPENT, { sent: true });

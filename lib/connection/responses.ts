@@ -102,6 +102,7 @@ export abstract class ResponseReader {
       this.onDown(link, new ConnectionClosed('the server sent a response nobody asked for', { sent: true }));
       return;
     }
+    if (event.type !== 'end') exchange.responded = true;
     switch (event.type) {
       case 'informational':
         // An unsolicited 100 is passed on and otherwise ignored.

@@ -57,6 +57,8 @@ export interface RequestInit {
    * connection's `timeout`; `0` for none (a long-lived event stream, a long poll).
    */
   timeout?: number;
+  /** Re-send once after a lost connection if idempotent and replayable; overrides the connection's `resendIdempotent`. */
+  resendIdempotent?: boolean;
 }
 
 /** A request ready for the wire: every caller-supplied token has been checked. */
@@ -80,7 +82,12 @@ export interface SerializedRequest {
   readonly closes: boolean;
   /** `RequestInit.timeout`, or null for the connection's. */
   readonly timeout: number | null;
+  /** May be re-sent after a lost connection: `RequestInit.resendIdempotent`, or null for the connection's; false when it cannot be. */
+  readonly resend: boolean | null;
 }
+
+/** RFC 9110 §9.2.2: methods whose effect is the same however many times a request is made. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /** setTimeout cannot wait longer than 2^31-1 ms; it would fire at once instead. */
 const MAX_TIMEOUT = 0x7fffffff;
@@ -123,6 +130,9 @@ export function serializeRequest(method: string, path: string, init: RequestInit
   const timeout = init?.timeout;
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0 || timeout > MAX_TIMEOUT)) {
     throw new RequestError(`invalid timeout ${String(timeout)}: expected a number of milliseconds from 0 (none) to ${MAX_TIMEOUT}`);
+  }
+  if (init?.resendIdempotent !== undefined && typeof init.resendIdempotent !== 'boolean') {
+    throw new RequestError(`invalid resendIdempotent ${String(init.resendIdempotent)}: expected a boolean`);
   }
   const streamLength = stream !== null ? (declared ?? -1) : -1;
   const expect100 = init?.expect100 === true && (stream !== null ? streamLength !== 0 : body !== null && body.length > 0);
@@ -171,6 +181,7 @@ export function serializeRequest(method: string, path: string, init: RequestInit
     isHead: method === 'HEAD',
     closes,
     timeout: timeout ?? null,
+    resend: stream !== null || !IDEMPOTENT.has(method) ? false : (init?.resendIdempotent ?? null),
   };
 }
 

@@ -46,6 +46,7 @@ describe('HttpConnection, as documented', () => {
         keepAliveTimeout: 4_000,
         maxHeaderSize: 65_536,
         maxResponseSize: Infinity,
+        resendIdempotent: false,
       });
       expect(Object.isFrozen(DEFAULT_OPTIONS)).toBeTrue();
     });
