@@ -11,10 +11,10 @@
  */
 export class HttpHeaders implements Iterable<[string, string]> {
   /** `[name0, value0, name1, value1, ...]` as received; names keep their case. */
-  private readonly raw: string[];
+  readonly #raw: string[];
 
   constructor(raw: string[] = []) {
-    this.raw = raw;
+    this.#raw = raw;
   }
 
   /** All values of `name` joined with `, ` (RFC 9110 §5.3), or `null`. */
@@ -26,7 +26,7 @@ export class HttpHeaders implements Iterable<[string, string]> {
   /** Every value of `name`, each field line on its own, in wire order. */
   getAll(name: string): string[] {
     const wanted = name.toLowerCase();
-    const raw = this.raw;
+    const raw = this.#raw;
     const out: string[] = [];
     for (let i = 0; i < raw.length; i += 2) {
       if (raw[i].length === wanted.length && raw[i].toLowerCase() === wanted) out.push(raw[i + 1]);
@@ -34,9 +34,10 @@ export class HttpHeaders implements Iterable<[string, string]> {
     return out;
   }
 
+  /** Whether a field named `name` (any case) is present. */
   has(name: string): boolean {
     const wanted = name.toLowerCase();
-    const raw = this.raw;
+    const raw = this.#raw;
     for (let i = 0; i < raw.length; i += 2) {
       if (raw[i].length === wanted.length && raw[i].toLowerCase() === wanted) return true;
     }
@@ -45,19 +46,21 @@ export class HttpHeaders implements Iterable<[string, string]> {
 
   /** Calls `callback` for each field line in wire order, as `Headers.forEach` does. */
   forEach(callback: (value: string, name: string) => void): void {
-    const raw = this.raw;
+    const raw = this.#raw;
     for (let i = 0; i < raw.length; i += 2) callback(raw[i + 1], raw[i]);
   }
 
   /** How many field lines there are (after obs-fold unfolding). */
   get size(): number {
-    return this.raw.length / 2;
+    return this.#raw.length / 2;
   }
 
+  /** Every field line as `[name, value]`, in wire order, names as received. */
   *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.raw.length; i += 2) yield [this.raw[i], this.raw[i + 1]];
+    for (let i = 0; i < this.#raw.length; i += 2) yield [this.#raw[i], this.#raw[i + 1]];
   }
 
+  /** The same as iterating the headers: `[name, value]` per field line, in wire order. */
   entries(): IterableIterator<[string, string]> {
     return this[Symbol.iterator]();
   }
@@ -65,9 +68,9 @@ export class HttpHeaders implements Iterable<[string, string]> {
   /** Names lower-cased, duplicates joined with `, `: for logging and JSON. */
   toJSON(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (let i = 0; i < this.raw.length; i += 2) {
-      const key = this.raw[i].toLowerCase();
-      out[key] = key in out ? `${out[key]}, ${this.raw[i + 1]}` : this.raw[i + 1];
+    for (let i = 0; i < this.#raw.length; i += 2) {
+      const key = this.#raw[i].toLowerCase();
+      out[key] = key in out ? `${out[key]}, ${this.#raw[i + 1]}` : this.#raw[i + 1];
     }
     return out;
   }

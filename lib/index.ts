@@ -33,7 +33,7 @@ export {
   HttpStatusError,
 } from './errors';
 export { DEFAULT_OPTIONS } from './options';
-export type { ConnectionOptions, TlsOptions } from './options';
+export type { ConnectionOptions, TlsOptions, Limits } from './options';
 export { proxyFromEnv } from './transport/proxyFromEnv';
 export type { RequestInit, RequestBody, HeadersInit } from './http1/serializer';
 export type {

@@ -60,8 +60,8 @@ export interface ConnectionOptions {
   socketPath?: string;
 }
 
-/** The numeric options, each with its default. */
-type Limits = Omit<ConnectionOptions, 'tls' | 'proxy' | 'socketPath'>;
+/** The options that have a default: every one but the transport's (`tls`, `proxy`, `socketPath`). */
+export type Limits = Omit<ConnectionOptions, 'tls' | 'proxy' | 'socketPath'>;
 
 export type ResolvedOptions = Readonly<Required<Limits>> & Readonly<Pick<ConnectionOptions, 'tls' | 'proxy' | 'socketPath'>>;
 
@@ -80,6 +80,12 @@ const TLS_KEYS: Record<keyof TlsOptions, (value: unknown) => boolean> = {
   checkServerIdentity: (value) => typeof value === 'function',
 };
 
+/**
+ * The default of every option that has one, as documented in the README.
+ *
+ * @example
+ * new HttpConnection(url, { timeout: DEFAULT_OPTIONS.timeout * 2 });
+ */
 export const DEFAULT_OPTIONS: Readonly<Required<Limits>> = Object.freeze({
   maxPipelined: 10,
   timeout: 60_000,

@@ -85,7 +85,7 @@ export class HttpioBackend implements HttpBackend, OnDestroy {
    * sockets and timers run outside it (they do not trigger change detection
    * or hold the zone unstable) and events are delivered inside it.
    */
-  private readonly zone = inject(NgZone, { optional: true });
+  readonly #zone = inject(NgZone, { optional: true });
 
   // No parameters: Angular can then make the class without a decorator or
   // the JIT compiler, for `useClass` as for provideHttpioBackend().
@@ -114,9 +114,9 @@ export class HttpioBackend implements HttpBackend, OnDestroy {
         observer.error(failure(url, error)); // a body JSON.stringify cannot take, say
         return undefined;
       }
-      const deliver = (fn: () => void): void => (this.zone === null ? fn() : this.zone.run(fn));
+      const deliver = (fn: () => void): void => (this.#zone === null ? fn() : this.#zone.run(fn));
       const reader = new ResponseReader(req, url, observer, deliver);
-      const outside = <T>(fn: () => T): T => (this.zone === null ? fn() : this.zone.runOutsideAngular(fn));
+      const outside = <T>(fn: () => T): T => (this.#zone === null ? fn() : this.#zone.runOutsideAngular(fn));
       const subscription = outside(() => this.agent.request(req.method, url, init).subscribe(reader));
       // As Angular's backends do: Sent as soon as the request is handed on
       // (ignored if the request already failed, e.g. a bad header).

@@ -120,4 +120,19 @@ export class HttpioService implements OnModuleDestroy {
  * ```
  */
 @Module({ providers: [HttpioService], exports: [HttpioService] })
-export class HttpioModule extends ConfigurableModuleClass {}
+export class HttpioModule extends ConfigurableModuleClass {
+  /**
+   * The module with fixed options: `HttpioModule.forRoot({ connectionsPerOrigin: 4 })`.
+   *
+   * @example
+   * imports: [HttpioModule.forRoot({ timeout: 5_000 })]
+   */
+  declare static forRoot: (typeof ConfigurableModuleClass)['forRoot'];
+  /**
+   * The module with options made by a factory, which may inject providers from `imports`.
+   *
+   * @example
+   * imports: [HttpioModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: (c: ConfigService) => ({ timeout: c.get('T') }) })]
+   */
+  declare static forRootAsync: (typeof ConfigurableModuleClass)['forRootAsync'];
+}

@@ -7,6 +7,7 @@ import type { HttpResponse } from '../response';
  * `Init` is the target's own request options type, inferred from it.
  */
 export interface FetchTarget<Init = unknown> {
+  /** Sends one request and emits its whole response, as HttpConnection.fetch() does. */
   fetch(method: string, pathOrUrl: string, init?: Init): Observable<HttpResponse>;
 }
 
@@ -20,7 +21,7 @@ export interface FetchEachOptions {
   /**
    * Requests started and not yet emitted, at most: those in flight plus
    * those answered but waiting for an earlier one. Default
-   * {@link DEFAULT_CONCURRENCY}.
+   * 64.
    */
   concurrency?: number;
 }

@@ -8,7 +8,7 @@ export interface LineOptions {
   /**
    * The longest line allowed, in UTF-16 code units (JavaScript string length:
    * bytes for ASCII text), not counting its line end; a longer one errors with
-   * InvalidResponse naming the limit. Default {@link DEFAULT_MAX_LINE_LENGTH}.
+   * InvalidResponse naming the limit. Default 1 MiB.
    */
   maxLineLength?: number;
 }

@@ -12,7 +12,7 @@ import { BodyCollector } from './bodyCollector';
  *
  * A response costs about its size in memory however it was cut: a body that
  * came in one piece is that piece, not copied; one in several pieces is
- * copied into one buffer as it arrives (see {@link BodyCollector}) rather
+ * copied into one buffer as it arrives (see bodyCollector.ts) rather
  * than kept as a view per piece: an object per data event would cost far
  * more than the bytes when they come a few at a time.
  *

@@ -29,7 +29,7 @@ export interface SseOptions extends LineOptions {
   /**
    * The largest `data` of one event, in UTF-16 code units (the `\n` between
    * its lines counted); past it, InvalidResponse naming the limit. Default
-   * {@link DEFAULT_MAX_EVENT_SIZE}.
+   * 1 MiB.
    */
   maxEventSize?: number;
 }

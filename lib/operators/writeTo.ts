@@ -5,9 +5,13 @@ import type { HeadEvent, ResponseEvent } from '../events';
 export interface Sink {
   /** Takes a piece; returns false when the sink is full and the writer should wait for `drain`. */
   write(chunk: Uint8Array): boolean;
+  /** Calls `listener` once when the sink has room again (`drain`) or is gone (`close`). */
   once(event: 'drain' | 'close', listener: () => void): unknown;
+  /** Calls `listener` once with the sink's error. */
   once(event: 'error', listener: (err: unknown) => void): unknown;
+  /** Removes a listener given to once(). */
   off(event: 'drain' | 'close', listener: () => void): unknown;
+  /** Removes an error listener given to once(). */
   off(event: 'error', listener: (err: unknown) => void): unknown;
 }
 
