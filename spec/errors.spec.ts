@@ -11,7 +11,7 @@ import {
 
 describe('errors', () => {
   // Every class, its name literal and its stable code: what callers switch on and log.
-  const classes: Array<{ make: (cause?: unknown) => HttpioError; type: Function; name: string; code: string }> = [
+  const classes: Array<{ make: (cause?: unknown) => HttpioError; type: abstract new (...args: never[]) => HttpioError; name: string; code: string }> = [
     { make: (cause) => new HttpioError('m', { cause }), type: HttpioError, name: 'HttpioError', code: 'HTTPIO_ERROR' },
     { make: (cause) => new ConnectionClosed('m', { sent: false, cause }), type: ConnectionClosed, name: 'ConnectionClosed', code: 'HTTPIO_CONNECTION_CLOSED' },
     { make: (cause) => new InvalidResponse('m', { cause }), type: InvalidResponse, name: 'InvalidResponse', code: 'HTTPIO_INVALID_RESPONSE' },

@@ -99,8 +99,8 @@ export class HttpioBackend implements HttpBackend, OnDestroy {
    * @example
    * backend.handle(new HttpRequest('GET', 'http://127.0.0.1:8080/items')).subscribe((event) => console.log(event.type));
    */
-  handle(req: HttpRequest<any>): Observable<HttpEvent<any>> {
-    return new Observable<HttpEvent<any>>((observer) => {
+  handle(req: HttpRequest<unknown>): Observable<HttpEvent<unknown>> {
+    return new Observable<HttpEvent<unknown>>((observer) => {
       const url = req.urlWithParams;
       if (!/^https?:\/\//i.test(url)) {
         const reason = 'is not an absolute http(s) URL; on the server there is no page URL to resolve it against';

@@ -139,22 +139,25 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, report
   if (length === 0) finish(null);
 
   if (isObservable(source)) {
-    let subscription: Subscription | undefined;
-    subscription = source.subscribe({
+    // A synchronous source emits before subscribe() returns, when there is
+    // no subscription to cancel yet: the flag stops it then, and the
+    // subscription is cancelled as soon as it exists.
+    const held: { subscription?: Subscription } = {};
+    held.subscription = source.subscribe({
       next(piece) {
-        if (put(piece) === null) subscription?.unsubscribe();
+        if (put(piece) === null) held.subscription?.unsubscribe();
         else if (wire.buffered > MAX_OBSERVABLE_BACKLOG && !complete) {
           failed(new Error(`the Observable body outran the socket by more than ${MAX_OBSERVABLE_BACKLOG} bytes; pass an AsyncIterable (a Node.js Readable is one) to be read only as fast as the socket drains`));
-          subscription?.unsubscribe();
+          held.subscription?.unsubscribe();
         }
       },
       error: failed,
       complete: end,
     });
-    if (stopped) subscription.unsubscribe();
+    if (stopped) held.subscription.unsubscribe();
     return () => {
       stopped = true;
-      subscription?.unsubscribe();
+      held.subscription?.unsubscribe();
     };
   }
 

@@ -5,9 +5,9 @@ import type { Link } from './link';
 /** What the body writer needs of the pipeline it serves. */
 export interface BodyHost {
   /** The current socket; a body whose socket has gone does nothing. */
-  readonly link: Link | null;
+  link(): Link | null;
   /** The request whose response is awaited. */
-  readonly head: Exchange | undefined;
+  head(): Exchange | undefined;
   readonly expect100Timeout: number;
   /** Writes waiting requests, now that the gate may be open. */
   pump(): void;
@@ -41,13 +41,13 @@ export class BodyWriter {
 
   /** Starts the expect100Timeout of the awaited request, if it holds its body. */
   awaitExpectation(link: Link): void {
-    const head = this.host.head;
+    const head = this.host.head();
     if (head?.awaiting100) head.startExpectTimer(this.host.expect100Timeout, () => this.send(link, head));
   }
 
   /** Puts the body on the wire; a streamed one holds the gate until it ends. */
   send(link: Link, exchange: Exchange): void {
-    if (this.host.link !== link || link.wire === null) return;
+    if (this.host.link() !== link || link.wire === null) return;
     link.gate = exchange;
     const ended = (err: RequestError | null) => this.onBodyEnd(link, exchange, err);
     if (exchange.sendBody(link.wire, ended, (err) => this.onOverrun(link, exchange, err))) {
@@ -59,12 +59,12 @@ export class BodyWriter {
 
   /** The awaited request's body is all out: its response is owed from now, not from when its head went. */
   private bodySent(link: Link, exchange: Exchange): void {
-    if (this.host.head === exchange) link.progress.touch();
+    if (this.host.head() === exchange) link.progress.touch();
   }
 
   private onBodyEnd(link: Link, exchange: Exchange, err: RequestError | null): void {
     if (link.gate === exchange) link.gate = null;
-    if (this.host.link !== link) return;
+    if (this.host.link() !== link) return;
     if (err !== null) {
       this.breakOff(link, exchange);
       this.host.fail(exchange, err);
@@ -82,7 +82,7 @@ export class BodyWriter {
    */
   private onOverrun(link: Link, exchange: Exchange, err: RequestError): void {
     if (exchange.subscriber === null) return;
-    if (this.host.link === link) link.flow.liftFor(exchange);
+    if (this.host.link() === link) link.flow.liftFor(exchange);
     this.host.fail(exchange, err);
     this.host.settled();
   }
@@ -106,7 +106,7 @@ export class BodyWriter {
 
   /** Drops the socket when the request whose turn has come had its body cut short. */
   dropIfBroken(link: Link): boolean {
-    if (this.host.head?.broken !== true) return false;
+    if (this.host.head()?.broken !== true) return false;
     this.host.drop(link);
     return true;
   }

@@ -70,22 +70,21 @@ export class Link {
    * response is owed a whole timeout again from the moment reading resumes.
    */
   start(endpoint: Endpoint, connectTimeout: number, limits: ParserLimits, handlers: LinkHandlers): void {
-    const link = this;
     const events = openSocket(endpoint, { connectTimeout }, (wire) => {
-      link.wire = wire;
+      this.wire = wire;
       handlers.connected();
     }).pipe(
       // A lost socket takes no more writes, even while a consumer's pause
       // keeps its last bytes (and so the loss) from being parsed yet.
-      tap({ next: () => handlers.read(), error: () => (link.draining = true) }),
-      parseResponses(() => handlers.headRequest(), limits, link.flow, (parser) => (link.parser = parser)),
+      tap({ next: () => handlers.read(), error: () => (this.draining = true) }),
+      parseResponses(() => handlers.headRequest(), limits, this.flow, (parser) => (this.parser = parser)),
     );
-    link.flow.onChange(() => {
-      if (link.flow.paused) return link.wire?.pause();
-      link.wire?.resume();
-      link.progress.touch();
+    this.flow.onChange(() => {
+      if (this.flow.paused) return this.wire?.pause();
+      this.wire?.resume();
+      this.progress.touch();
     });
-    link.subscription = events.subscribe({
+    this.subscription = events.subscribe({
       next: (event) => handlers.event(event),
       error: (err) => handlers.down(err),
       complete: () => handlers.down(null),

@@ -62,14 +62,9 @@ export abstract class ResponseReader {
   ) {
     this.onSettled = () => owner.settled();
     this.limits = { maxHeaderSize: options.maxHeaderSize, maxResponseSize: options.maxResponseSize };
-    const reader = this;
     this.bodies = new BodyWriter({
-      get link() {
-        return reader.link;
-      },
-      get head() {
-        return reader.queue.head;
-      },
+      link: () => this.link,
+      head: () => this.queue.head,
       expect100Timeout: options.expect100Timeout,
       pump: () => this.pump(),
       fail: (exchange, err) => this.fail(exchange, err),

@@ -14,23 +14,23 @@ export class BulkServer {
   private constructor(private readonly server: net.Server, readonly port: number) {}
 
   static async start(size: number, piece = 64 * 1024): Promise<BulkServer> {
-    let self: BulkServer | undefined;
+    // `self` is declared below: connections only come once it exists.
     const server = net.createServer((socket) => {
-      self!.sockets.add(socket);
+      self.sockets.add(socket);
       socket.on('error', () => undefined);
-      socket.on('close', () => self!.sockets.delete(socket));
+      socket.on('close', () => self.sockets.delete(socket));
       let seen = '';
       let queue = Promise.resolve();
       socket.on('data', (data) => {
         seen += data.toString('latin1');
         for (let end = seen.indexOf('\r\n\r\n'); end !== -1; end = seen.indexOf('\r\n\r\n')) {
           seen = seen.slice(end + 4);
-          queue = queue.then(() => self!.respond(socket, size, piece));
+          queue = queue.then(() => self.respond(socket, size, piece));
         }
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    self = new BulkServer(server, (server.address() as net.AddressInfo).port);
+    const self = new BulkServer(server, (server.address() as net.AddressInfo).port);
     return self;
   }
 
