@@ -55,7 +55,9 @@ async function measure(label, n, send) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   bar.end();
   const rate = ok / seconds;
-  console.log(`${label.padEnd(22)} ${String(ok).padStart(5)} requests, ${seconds.toFixed(2)} s, ${Math.round(rate).toLocaleString('en').padStart(6)} requests/s`);
+  console.log(
+    `${label.padEnd(22)} ${String(ok).padStart(5)} requests, ${seconds.toFixed(2)} s, ${Math.round(rate).toLocaleString('en').padStart(6)} requests/s`,
+  );
   return rate;
 }
 
@@ -102,7 +104,9 @@ async function main() {
   await serial.close();
   const fetched = await measure(`fetch(), ${WINDOW} at a time`, COUNT, viaFetch(origin, WINDOW));
 
-  console.log(`\npipelining on one connection: ${(fast / slow).toFixed(1)}x one request at a time, ${(fast / fetched).toFixed(1)}x fetch() with ${WINDOW} in flight`);
+  console.log(
+    `\npipelining on one connection: ${(fast / slow).toFixed(1)}x one request at a time, ${(fast / fetched).toFixed(1)}x fetch() with ${WINDOW} in flight`,
+  );
   child.disconnect();
 }
 

@@ -52,7 +52,10 @@ export class DataChunk implements DataEvent {
   /** The consumer it is delivered to, set on delivery: whose pause it is. */
   owner: unknown = null;
 
-  constructor(readonly data: Uint8Array, private readonly control: ReadControl) {}
+  constructor(
+    readonly data: Uint8Array,
+    private readonly control: ReadControl,
+  ) {}
 
   pause(): () => void {
     return this.control.pause(this.owner);

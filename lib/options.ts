@@ -10,7 +10,17 @@ import type { ConnectionOptions as NodeTlsOptions } from 'node:tls';
  */
 export type TlsOptions = Pick<
   NodeTlsOptions,
-  'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized' | 'minVersion' | 'maxVersion' | 'ciphers' | 'checkServerIdentity'
+  | 'ca'
+  | 'cert'
+  | 'key'
+  | 'pfx'
+  | 'passphrase'
+  | 'servername'
+  | 'rejectUnauthorized'
+  | 'minVersion'
+  | 'maxVersion'
+  | 'ciphers'
+  | 'checkServerIdentity'
 >;
 
 /**
@@ -113,7 +123,8 @@ export function resolveOptions(options: ConnectionOptions | undefined): Resolved
   checkNumber('keepAliveTimeout', resolved.keepAliveTimeout, 0, false);
   checkNumber('maxHeaderSize', resolved.maxHeaderSize, 64, true);
   if (resolved.maxResponseSize !== Infinity) checkNumber('maxResponseSize', resolved.maxResponseSize, 0, true);
-  if (typeof resolved.resendIdempotent !== 'boolean') throw new TypeError(`option resendIdempotent must be a boolean, got ${typeof resolved.resendIdempotent}`);
+  if (typeof resolved.resendIdempotent !== 'boolean')
+    throw new TypeError(`option resendIdempotent must be a boolean, got ${typeof resolved.resendIdempotent}`);
   if (resolved.tls !== undefined) checkTls(resolved.tls);
   if (resolved.proxy !== undefined && typeof resolved.proxy !== 'string' && !(resolved.proxy instanceof URL)) {
     throw new TypeError(`option proxy must be a URL string, got ${typeof resolved.proxy}`);
@@ -122,7 +133,7 @@ export function resolveOptions(options: ConnectionOptions | undefined): Resolved
     throw new TypeError('option socketPath must be a non-empty path string');
   }
   if (resolved.socketPath !== undefined && resolved.proxy !== undefined) {
-    throw new TypeError('options socketPath and proxy cannot be used together: a tunnel goes through the proxy\'s TCP port');
+    throw new TypeError("options socketPath and proxy cannot be used together: a tunnel goes through the proxy's TCP port");
   }
   return Object.freeze(resolved);
 }

@@ -11,14 +11,39 @@ import {
 
 describe('errors', () => {
   // Every class, its name literal and its stable code: what callers switch on and log.
-  const classes: Array<{ make: (cause?: unknown) => HttpioError; type: abstract new (...args: never[]) => HttpioError; name: string; code: string }> = [
+  const classes: Array<{
+    make: (cause?: unknown) => HttpioError;
+    type: abstract new (...args: never[]) => HttpioError;
+    name: string;
+    code: string;
+  }> = [
     { make: (cause) => new HttpioError('m', { cause }), type: HttpioError, name: 'HttpioError', code: 'HTTPIO_ERROR' },
-    { make: (cause) => new ConnectionClosed('m', { sent: false, cause }), type: ConnectionClosed, name: 'ConnectionClosed', code: 'HTTPIO_CONNECTION_CLOSED' },
-    { make: (cause) => new InvalidResponse('m', { cause }), type: InvalidResponse, name: 'InvalidResponse', code: 'HTTPIO_INVALID_RESPONSE' },
-    { make: (cause) => new UnsupportedResponse('m', { cause }), type: UnsupportedResponse, name: 'UnsupportedResponse', code: 'HTTPIO_UNSUPPORTED_RESPONSE' },
+    {
+      make: (cause) => new ConnectionClosed('m', { sent: false, cause }),
+      type: ConnectionClosed,
+      name: 'ConnectionClosed',
+      code: 'HTTPIO_CONNECTION_CLOSED',
+    },
+    {
+      make: (cause) => new InvalidResponse('m', { cause }),
+      type: InvalidResponse,
+      name: 'InvalidResponse',
+      code: 'HTTPIO_INVALID_RESPONSE',
+    },
+    {
+      make: (cause) => new UnsupportedResponse('m', { cause }),
+      type: UnsupportedResponse,
+      name: 'UnsupportedResponse',
+      code: 'HTTPIO_UNSUPPORTED_RESPONSE',
+    },
     { make: (cause) => new RequestError('m', { cause }), type: RequestError, name: 'RequestError', code: 'HTTPIO_REQUEST_ERROR' },
     { make: (cause) => new ConnectError('m', { cause }), type: ConnectError, name: 'ConnectError', code: 'HTTPIO_CONNECT_ERROR' },
-    { make: (cause) => new ResponseTimeout('m', { cause }), type: ResponseTimeout, name: 'ResponseTimeout', code: 'HTTPIO_RESPONSE_TIMEOUT' },
+    {
+      make: (cause) => new ResponseTimeout('m', { cause }),
+      type: ResponseTimeout,
+      name: 'ResponseTimeout',
+      code: 'HTTPIO_RESPONSE_TIMEOUT',
+    },
   ];
 
   for (const { make, type, name, code } of classes) {
@@ -55,7 +80,9 @@ describe('errors', () => {
   it('tells one class from another by instanceof', () => {
     for (const { make, type } of classes.slice(1)) {
       for (const other of classes.slice(1)) {
-        expect(make() instanceof other.type).withContext(`${type.name} instanceof ${other.name}`).toBe(other.type === type);
+        expect(make() instanceof other.type)
+          .withContext(`${type.name} instanceof ${other.name}`)
+          .toBe(other.type === type);
       }
     }
   });

@@ -17,11 +17,16 @@ function parsedFields(fieldLines: string): Fields {
 
 describe('HttpHeaders', () => {
   const headers = new HttpHeaders([
-    'Content-Type', 'text/plain',
-    'Set-Cookie', 'a=1',
-    'X-Empty', '',
-    'set-cookie', 'b=2',
-    'SET-COOKIE', 'c=3',
+    'Content-Type',
+    'text/plain',
+    'Set-Cookie',
+    'a=1',
+    'X-Empty',
+    '',
+    'set-cookie',
+    'b=2',
+    'SET-COOKIE',
+    'c=3',
   ]);
 
   it('finds a field whatever the case of the name asked for', () => {
@@ -104,7 +109,10 @@ describe('hasToken()', () => {
 
 describe('header fields on the wire', () => {
   it('keeps each name with the case it was sent in', () => {
-    expect(parsedFields('content-TYPE: a\r\nX-MiXeD: b\r\n')).toEqual([['content-TYPE', 'a'], ['X-MiXeD', 'b']]);
+    expect(parsedFields('content-TYPE: a\r\nX-MiXeD: b\r\n')).toEqual([
+      ['content-TYPE', 'a'],
+      ['X-MiXeD', 'b'],
+    ]);
   });
 
   it('keeps duplicate fields as separate lines in wire order, and get() joins them', () => {
@@ -122,7 +130,11 @@ describe('header fields on the wire', () => {
   });
 
   it('trims optional whitespace (SP and HTAB) around a value and keeps it inside', () => {
-    expect(parsedFields('A:  \t x \t y \t \r\nB:z\r\nC:\t\r\n')).toEqual([['A', 'x \t y'], ['B', 'z'], ['C', '']]);
+    expect(parsedFields('A:  \t x \t y \t \r\nB:z\r\nC:\t\r\n')).toEqual([
+      ['A', 'x \t y'],
+      ['B', 'z'],
+      ['C', ''],
+    ]);
   });
 
   it('keeps a colon inside a value', () => {
@@ -137,7 +149,10 @@ describe('header fields on the wire', () => {
   });
 
   it('adds nothing for an obs-fold line of only whitespace, and folds onto an empty value without a space', () => {
-    expect(parsedFields('A: a\r\n \t \r\nB:\r\n b\r\n')).toEqual([['A', 'a'], ['B', 'b']]);
+    expect(parsedFields('A: a\r\n \t \r\nB:\r\n b\r\n')).toEqual([
+      ['A', 'a'],
+      ['B', 'b'],
+    ]);
   });
 
   it('replaces an obs-fold in a trailer section by one space', () => {
@@ -154,7 +169,11 @@ describe('header fields on the wire', () => {
   it('accepts a single LF ending the status line, each field line and the head', () => {
     const r = parseEach('HTTP/1.1 200 OK\nA: 1\r\nB: 2\nContent-Length: 2\n\nok');
     expect(r.events).toEqual([
-      head(200, 'OK', [['A', '1'], ['B', '2'], ['Content-Length', '2']]),
+      head(200, 'OK', [
+        ['A', '1'],
+        ['B', '2'],
+        ['Content-Length', '2'],
+      ]),
       { type: 'data', data: 'ok' },
       END,
     ]);

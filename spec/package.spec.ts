@@ -10,10 +10,22 @@ describe('the built package', () => {
   it('loads by its root and exposes the public names', () => {
     const httpio = require(ROOT);
     for (const name of ['HttpConnection', 'HttpHeaders', 'HttpResponse', 'readAll', 'text', 'json', 'writeTo', 'proxyFromEnv']) {
-      expect(typeof httpio[name]).withContext(name).toBe('function');
+      expect(typeof httpio[name])
+        .withContext(name)
+        .toBe('function');
     }
-    for (const name of ['HttpioError', 'ConnectionClosed', 'InvalidResponse', 'UnsupportedResponse', 'RequestError', 'ConnectError', 'ResponseTimeout']) {
-      expect(new httpio[name]('x', { sent: true }) instanceof httpio.HttpioError).withContext(name).toBeTrue();
+    for (const name of [
+      'HttpioError',
+      'ConnectionClosed',
+      'InvalidResponse',
+      'UnsupportedResponse',
+      'RequestError',
+      'ConnectError',
+      'ResponseTimeout',
+    ]) {
+      expect(new httpio[name]('x', { sent: true }) instanceof httpio.HttpioError)
+        .withContext(name)
+        .toBeTrue();
     }
     expect(require.resolve(ROOT)).toBe(path.join(ROOT, 'dist', 'index.js'));
   });

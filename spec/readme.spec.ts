@@ -35,8 +35,14 @@ describe('the README Quick start', () => {
     fs.writeFileSync(path.join(dir, 'quick.ts'), code);
     fs.writeFileSync(path.join(dir, 'quick.mts'), code);
     const base = { target: 'ES2022', strict: true, noEmit: true, types: ['node'], skipLibCheck: true };
-    fs.writeFileSync(path.join(dir, 'tsconfig.cjs.json'), JSON.stringify({ compilerOptions: { ...base, module: 'commonjs', moduleResolution: 'node10' }, files: ['quick.ts'] }));
-    fs.writeFileSync(path.join(dir, 'tsconfig.esm.json'), JSON.stringify({ compilerOptions: { ...base, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['quick.mts'] }));
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.cjs.json'),
+      JSON.stringify({ compilerOptions: { ...base, module: 'commonjs', moduleResolution: 'node10' }, files: ['quick.ts'] }),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.esm.json'),
+      JSON.stringify({ compilerOptions: { ...base, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['quick.mts'] }),
+    );
   });
 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -58,7 +58,9 @@ describe('soak: thousands of pipelined requests against a server that closes eve
       } else {
         failed++;
         // Only what was in flight at an abrupt close, and said so.
-        expect(outcome.error instanceof ConnectionClosed && outcome.error.sent).withContext(`/${i}: ${String(outcome.error)}`).toBeTrue();
+        expect(outcome.error instanceof ConnectionClosed && outcome.error.sent)
+          .withContext(`/${i}: ${String(outcome.error)}`)
+          .toBeTrue();
       }
     });
     // Nothing written a third time.

@@ -104,7 +104,9 @@ export class HttpioBackend implements HttpBackend, OnDestroy {
       const url = req.urlWithParams;
       if (!/^https?:\/\//i.test(url)) {
         const reason = 'is not an absolute http(s) URL; on the server there is no page URL to resolve it against';
-        observer.error(failure(url, new RequestError(`${req.method} ${url} ${reason}: make it absolute (an interceptor can prefix the origin)`)));
+        observer.error(
+          failure(url, new RequestError(`${req.method} ${url} ${reason}: make it absolute (an interceptor can prefix the origin)`)),
+        );
         return undefined;
       }
       let init: RequestInit;
@@ -123,10 +125,14 @@ export class HttpioBackend implements HttpBackend, OnDestroy {
       observer.next({ type: HttpEventType.Sent });
       // Angular's `timeout` bounds the whole request; the error runs the
       // teardown below, which cancels the httpio request.
-      const timer = !req.timeout ? undefined : outside(() => setTimeout(() => {
-        const error = new DOMException('Request timed out', 'TimeoutError');
-        deliver(() => observer.error(new HttpErrorResponse({ error, status: 0, statusText: 'Request timeout', url })));
-      }, req.timeout));
+      const timer = !req.timeout
+        ? undefined
+        : outside(() =>
+            setTimeout(() => {
+              const error = new DOMException('Request timed out', 'TimeoutError');
+              deliver(() => observer.error(new HttpErrorResponse({ error, status: 0, statusText: 'Request timeout', url })));
+            }, req.timeout),
+          );
       return () => {
         clearTimeout(timer);
         subscription.unsubscribe();
@@ -282,7 +288,12 @@ function joined(chunks: readonly Uint8Array[], length: number): Uint8Array {
  * XSSI prefix removed and '' as null; on a 2xx, JSON that does not parse is
  * `unparsable` ({ error, text }); on other statuses it is kept as text.
  */
-function parseBody(type: HttpRequest<unknown>['responseType'], bytes: Uint8Array, contentType: string | null, ok: boolean): { body: unknown } | { unparsable: unknown } {
+function parseBody(
+  type: HttpRequest<unknown>['responseType'],
+  bytes: Uint8Array,
+  contentType: string | null,
+  ok: boolean,
+): { body: unknown } | { unparsable: unknown } {
   switch (type) {
     case 'json': {
       const text = utf8.decode(bytes);

@@ -59,6 +59,11 @@ export function judgeAbandoned(link: Link, queue: RequestQueue, drop: (err: unkn
     if (queue.head !== head) return;
     link.draining = true;
     const { method, path } = head.request;
-    drop(new ConnectionClosed(`${method} ${path}, given up by its caller, did not end within ${ABANDONED_GRACE_MS} ms, so the connection was dropped`, { sent: true }));
+    drop(
+      new ConnectionClosed(
+        `${method} ${path}, given up by its caller, did not end within ${ABANDONED_GRACE_MS} ms, so the connection was dropped`,
+        { sent: true },
+      ),
+    );
   }, ABANDONED_GRACE_MS).unref();
 }

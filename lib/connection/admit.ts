@@ -32,12 +32,18 @@ export function admit(
     const request = serializeRequest(method, path, init, origin.host);
     // The request now owns its stream: an iterator read twice would send a partial body.
     if (request.stream !== null && !claimStream(request.stream)) {
-      throw new RequestError('this AsyncIterable body belongs to another request: a retry needs a fresh stream (build the request in defer())');
+      throw new RequestError(
+        'this AsyncIterable body belongs to another request: a retry needs a fresh stream (build the request in defer())',
+      );
     }
     return new Exchange(request, subscriber);
   } catch (err) {
     // An invalid method or path is quoted by the message itself.
-    subscriber.error(typeof method === 'string' && typeof path === 'string' && !/^invalid (method|path)/.test((err as Error).message) ? forRequest(err, { method, path }) : err);
+    subscriber.error(
+      typeof method === 'string' && typeof path === 'string' && !/^invalid (method|path)/.test((err as Error).message)
+        ? forRequest(err, { method, path })
+        : err,
+    );
     return null;
   }
 }

@@ -79,7 +79,9 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, report
   };
   const overran = () => {
     stopped = true;
-    report.overrun(new RequestError(`the body stream yielded more than its contentLength of ${length} bytes; the extra bytes were not sent`));
+    report.overrun(
+      new RequestError(`the body stream yielded more than its contentLength of ${length} bytes; the extra bytes were not sent`),
+    );
   };
 
   /** Frames and writes one piece; returns false when the socket is full, null once nothing more is to be read. */
@@ -147,7 +149,11 @@ export function writeBody(source: BodyStream, wire: Wire, length: number, report
       next(piece) {
         if (put(piece) === null) held.subscription?.unsubscribe();
         else if (wire.buffered > MAX_OBSERVABLE_BACKLOG && !complete) {
-          failed(new Error(`the Observable body outran the socket by more than ${MAX_OBSERVABLE_BACKLOG} bytes; pass an AsyncIterable (a Node.js Readable is one) to be read only as fast as the socket drains`));
+          failed(
+            new Error(
+              `the Observable body outran the socket by more than ${MAX_OBSERVABLE_BACKLOG} bytes; pass an AsyncIterable (a Node.js Readable is one) to be read only as fast as the socket drains`,
+            ),
+          );
           held.subscription?.unsubscribe();
         }
       },

@@ -40,7 +40,12 @@ export class HttpConnection {
   constructor(url: string | URL, options?: ConnectionOptions) {
     this.#options = resolveOptions(options);
     this.#origin = parseOrigin(url, this.#options);
-    this.#pipeline = new Pipeline(this.#origin, this.#options, { settled: () => this.#settleClose() }, new Telemetry(this.#hub, this.#origin.name, 0));
+    this.#pipeline = new Pipeline(
+      this.#origin,
+      this.#options,
+      { settled: () => this.#settleClose() },
+      new Telemetry(this.#hub, this.#origin.name, 0),
+    );
   }
 
   /**

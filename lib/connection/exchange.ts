@@ -30,7 +30,10 @@ export class Exchange {
   /** Sends the body anyway when the server never answers the expectation. */
   private expectTimer: NodeJS.Timeout | undefined = undefined;
 
-  constructor(readonly request: SerializedRequest, subscriber: Subscriber<ResponseEvent>) {
+  constructor(
+    readonly request: SerializedRequest,
+    subscriber: Subscriber<ResponseEvent>,
+  ) {
     this.subscriber = subscriber;
   }
 

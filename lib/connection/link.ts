@@ -77,7 +77,12 @@ export class Link {
       // A lost socket takes no more writes, even while a consumer's pause
       // keeps its last bytes (and so the loss) from being parsed yet.
       tap({ next: () => handlers.read(), error: () => (this.draining = true) }),
-      parseResponses(() => handlers.headRequest(), limits, this.flow, (parser) => (this.parser = parser)),
+      parseResponses(
+        () => handlers.headRequest(),
+        limits,
+        this.flow,
+        (parser) => (this.parser = parser),
+      ),
     );
     this.flow.onChange(() => {
       if (this.flow.paused) return this.wire?.pause();

@@ -1,4 +1,12 @@
-import { ConnectError, ConnectionClosed, HttpioError, InvalidResponse, RequestError, ResponseTimeout, UnsupportedResponse } from '../errors';
+import {
+  ConnectError,
+  ConnectionClosed,
+  HttpioError,
+  InvalidResponse,
+  RequestError,
+  ResponseTimeout,
+  UnsupportedResponse,
+} from '../errors';
 
 /**
  * The error a request's caller receives: one of its own, whose message

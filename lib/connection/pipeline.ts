@@ -103,7 +103,11 @@ export class Pipeline extends ResponseReader {
     if (link.wire === null || this.pumping) return;
     this.pumping = true;
     try {
-      for (let next = this.queue.waiting; next !== undefined && this.link === link && !this.busy(link, next.writes > 0); next = this.queue.waiting) {
+      for (
+        let next = this.queue.waiting;
+        next !== undefined && this.link === link && !this.busy(link, next.writes > 0);
+        next = this.queue.waiting
+      ) {
         this.write(link, this.queue.take());
       }
     } finally {
@@ -189,7 +193,8 @@ export class Pipeline extends ResponseReader {
     let basis = err;
     failed.forEach((exchange, i) => {
       const named = forRequest(errorFor(basis, i), exchange.request);
-      if (i === 0 && basis instanceof HttpioError && !(basis instanceof ConnectError) && !(basis instanceof ConnectionClosed)) basis = named;
+      if (i === 0 && basis instanceof HttpioError && !(basis instanceof ConnectError) && !(basis instanceof ConnectionClosed))
+        basis = named;
       this.fail(exchange, named);
     });
     if (err instanceof ConnectError) this.owner.connectFailed?.(err);
@@ -241,6 +246,4 @@ export class Pipeline extends ResponseReader {
     }
     this.onSettled();
   }
-
-
 }

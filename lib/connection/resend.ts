@@ -95,11 +95,12 @@ export function spentError(): ConnectionClosed {
 export function errorFor(err: unknown, position: number): unknown {
   if (err instanceof ConnectError) return err;
   if (position === 0 && err instanceof HttpioError && !(err instanceof ConnectionClosed)) return err;
-  const why = err === null
-    ? 'the server closed the connection before the response ended'
-    : position === 0 && err instanceof ConnectionClosed
-      ? err.message
-      : `the connection was lost before the response: ${err instanceof Error ? err.message : String(err)}`;
+  const why =
+    err === null
+      ? 'the server closed the connection before the response ended'
+      : position === 0 && err instanceof ConnectionClosed
+        ? err.message
+        : `the connection was lost before the response: ${err instanceof Error ? err.message : String(err)}`;
   // A clean close has no cause; a lost socket's cause is its errno error,
   // not a copy of the same ConnectionClosed; a fault of the response ahead
   // (malformed, timed out) is the cause of those behind it.

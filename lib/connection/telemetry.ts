@@ -61,7 +61,11 @@ export class EventHub {
  * listens.
  */
 export class Telemetry {
-  constructor(private readonly hub: EventHub, private readonly origin: string, private readonly connection: number) {}
+  constructor(
+    private readonly hub: EventHub,
+    private readonly origin: string,
+    private readonly connection: number,
+  ) {}
 
   connected(peer: Peer, proxy: string | null): void {
     const { origin, connection } = this;
@@ -77,14 +81,21 @@ export class Telemetry {
 
   head(exchange: Exchange, head: HeadEvent, ms: number): void {
     const { method, path } = exchange.request;
-    if (this.hub.observed) this.hub.subject.next({ type: 'head', origin: this.origin, connection: this.connection, method, path, status: head.status, ms });
+    if (this.hub.observed)
+      this.hub.subject.next({ type: 'head', origin: this.origin, connection: this.connection, method, path, status: head.status, ms });
     if (CHANNELS.headers.hasSubscribers) CHANNELS.headers.publish({ request: info(this.origin, exchange), response: head });
   }
 
   resent(exchanges: readonly Exchange[]): void {
     if (!this.hub.observed) return;
     for (const { request } of exchanges) {
-      this.hub.subject.next({ type: 'resent', origin: this.origin, connection: this.connection, method: request.method, path: request.path });
+      this.hub.subject.next({
+        type: 'resent',
+        origin: this.origin,
+        connection: this.connection,
+        method: request.method,
+        path: request.path,
+      });
     }
   }
 

@@ -31,7 +31,10 @@ export class ProgressTimer {
    * @param onExpire called when `limit` ms passed without progress; it
    *   returns false when nothing is owed after all (the wait goes on from now).
    */
-  constructor(private readonly sample: () => number, private readonly onExpire: () => boolean) {}
+  constructor(
+    private readonly sample: () => number,
+    private readonly onExpire: () => boolean,
+  ) {}
 
   /** The current limit: 0 when none runs. */
   get current(): number {

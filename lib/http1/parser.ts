@@ -4,7 +4,8 @@ import { DataChunk, ReadControl } from '../flow';
 import { HttpHeaders } from '../headers';
 import { ChunkFraming } from './chunked';
 import { bodyFraming } from './framing';
-import { CR, HT, LF, SP, TCHAR, checkText, isDigit, preview } from './syntax';
+import { checkStatusLine } from './statusLine';
+import { CR, HT, LF, SP, TCHAR, checkText, preview } from './syntax';
 
 /** Marks the exact end of one response; the parser then expects the next. */
 export interface ResponseEnd {
@@ -194,7 +195,9 @@ export class ResponseParser {
       case TRAILER_LINE:
         return 'after the last chunk, in the trailer section';
       default:
-        return this.interim && this.lineLength === 0 ? 'after an informational response, before the final one' : 'before the response head was complete';
+        return this.interim && this.lineLength === 0
+          ? 'after an informational response, before the final one'
+          : 'before the response head was complete';
     }
   }
 
@@ -270,19 +273,7 @@ export class ResponseParser {
   /** status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4). */
   private parseStatusLine(buf: Buffer, start: number, end: number): void {
     const length = end - start;
-    if (
-      length < 12 ||
-      buf[start] !== 0x48 || buf[start + 1] !== 0x54 || buf[start + 2] !== 0x54 || buf[start + 3] !== 0x50 ||
-      buf[start + 4] !== 0x2f || buf[start + 6] !== 0x2e || buf[start + 8] !== SP ||
-      !isDigit(buf[start + 5]) || !isDigit(buf[start + 7]) ||
-      !isDigit(buf[start + 9]) || !isDigit(buf[start + 10]) || !isDigit(buf[start + 11]) ||
-      (length > 12 && buf[start + 12] !== SP)
-    ) {
-      throw new InvalidResponse(`malformed status line: ${preview(buf, start, end)}`);
-    }
-    if (buf[start + 5] !== 0x31) {
-      throw new UnsupportedResponse(`HTTP/${preview(buf, start + 5, start + 8)} responses are not supported`);
-    }
+    checkStatusLine(buf, start, end);
     // RFC 9110 §2.5: a higher minor version is read as the highest we speak.
     this.version = buf[start + 7] === 0x30 ? '1.0' : '1.1';
     this.status = (buf[start + 9] - 0x30) * 100 + (buf[start + 10] - 0x30) * 10 + (buf[start + 11] - 0x30);
@@ -298,8 +289,12 @@ export class ResponseParser {
     while (colon < end && TCHAR[buf[colon]] === 1) colon++;
     if (colon === end || buf[colon] !== 0x3a) {
       // RFC 9112 §5.1: no whitespace is allowed between a name and the colon.
-      const why = colon === end ? 'without a colon' : buf[colon] === SP || buf[colon] === HT
-        ? 'with whitespace before the colon' : 'with an invalid character in its name';
+      const why =
+        colon === end
+          ? 'without a colon'
+          : buf[colon] === SP || buf[colon] === HT
+            ? 'with whitespace before the colon'
+            : 'with an invalid character in its name';
       throw new InvalidResponse(`header line ${why}: ${preview(buf, start, end)}`);
     }
     if (colon === start) throw new InvalidResponse(`header line with an empty name: ${preview(buf, start, end)}`);

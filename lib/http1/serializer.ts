@@ -3,9 +3,7 @@ import { RequestError } from '../errors';
 import { hasToken } from '../headers';
 
 /** Request header fields: a record, or `[name, value]` pairs (which keep order and duplicates). */
-export type HeadersInit =
-  | Readonly<Record<string, string | number | readonly string[]>>
-  | Iterable<readonly [string, string | number]>;
+export type HeadersInit = Readonly<Record<string, string | number | readonly string[]>> | Iterable<readonly [string, string | number]>;
 
 /** A streamed request body: what `RequestInit.body` may be besides text and bytes. */
 export type BodyStream = Observable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
@@ -22,11 +20,7 @@ export function isBodyStream(body: unknown): body is BodyStream {
 }
 
 /** A request body: known-size bytes or text, or a stream of pieces. */
-export type RequestBody =
-  | string
-  | Uint8Array
-  | Observable<Uint8Array | string>
-  | AsyncIterable<Uint8Array | string>;
+export type RequestBody = string | Uint8Array | Observable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
 
 /**
  * What a request carries besides its method and path.
@@ -118,7 +112,7 @@ export function serializeRequest(method: string, path: string, init: RequestInit
       `invalid path ${JSON.stringify(path)}: it must start with "/" and hold only visible ASCII, without "#" (percent-encode the rest)`,
     );
   }
-  const stream = isBodyStream(init?.body) ? init!.body as BodyStream : null;
+  const stream = isBodyStream(init?.body) ? (init!.body as BodyStream) : null;
   const body = stream === null ? encodeBody(init?.body) : null;
   const declared = init?.contentLength;
   if (declared !== undefined && (typeof declared !== 'number' || !Number.isSafeInteger(declared) || declared < 0)) {
@@ -160,7 +154,7 @@ export function serializeRequest(method: string, path: string, init: RequestInit
 
   // RFC 9110 §8.6: a length for every body, and 0 for methods that expect one.
   const length = stream !== null ? streamLength : body !== null ? body.length : CONTENT_METHODS.has(method) ? 0 : -1;
-  if (declaredLength !== null && (stream !== null && streamLength < 0 || declaredLength !== String(Math.max(length, 0)))) {
+  if (declaredLength !== null && ((stream !== null && streamLength < 0) || declaredLength !== String(Math.max(length, 0)))) {
     throw new RequestError(
       `the Content-Length header says ${declaredLength} but the body ${length < 0 ? 'is streamed without contentLength' : `has ${length} bytes`}`,
     );

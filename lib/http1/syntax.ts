@@ -71,4 +71,3 @@ export function preview(buf: Buffer, start: number, end: number): string {
   const text = buf.toString('latin1', start, Math.min(end, start + 80));
   return JSON.stringify(text) + (end - start > 80 ? '…' : '');
 }
-

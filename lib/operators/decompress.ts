@@ -223,10 +223,13 @@ class DecoderChain {
   private open(i: number, first: Uint8Array): Transform {
     const coding = this.stages[i].coding;
     const stream =
-      coding === 'gzip' ? zlib.createGunzip()
-      : coding === 'br' ? zlib.createBrotliDecompress()
-      : isZlibHeader(first[0], first[1]) ? zlib.createInflate()
-      : zlib.createInflateRaw();
+      coding === 'gzip'
+        ? zlib.createGunzip()
+        : coding === 'br'
+          ? zlib.createBrotliDecompress()
+          : isZlibHeader(first[0], first[1])
+            ? zlib.createInflate()
+            : zlib.createInflateRaw();
     const last = i === this.stages.length - 1;
     stream.on('error', (err: Error) => {
       if (!this.done) this.fail(new InvalidResponse(`decompress(): the ${coding} data is ${describe(err)}`, { cause: err }));

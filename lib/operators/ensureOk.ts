@@ -97,6 +97,7 @@ function statusError(response: HttpResponse, request: string | undefined, cut: b
   let message = `HTTP ${response.status}${response.reason === '' ? '' : ` ${response.reason}`}`;
   if (request !== undefined) message += ` for ${request}`;
   if (cut) message += ` (body cut at maxBodySize, ${response.body.length} bytes)`;
-  else if (cause !== undefined) message += ` (the body failed after ${response.body.length} bytes: ${cause instanceof Error ? cause.message : String(cause)})`;
+  else if (cause !== undefined)
+    message += ` (the body failed after ${response.body.length} bytes: ${cause instanceof Error ? cause.message : String(cause)})`;
   return new HttpStatusError(message, cause === undefined ? { response } : { response, cause });
 }

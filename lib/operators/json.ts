@@ -9,5 +9,9 @@ import { readAll } from './readAll';
  * conn.request('GET', '/items').pipe(json<Item[]>()).subscribe((items) => render(items));
  */
 export function json<T = unknown>(): OperatorFunction<ResponseEvent, T> {
-  return (source) => source.pipe(readAll(), map((response) => response.json<T>()));
+  return (source) =>
+    source.pipe(
+      readAll(),
+      map((response) => response.json<T>()),
+    );
 }

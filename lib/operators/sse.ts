@@ -108,7 +108,10 @@ class EventStreamParser {
   /** The reconnection time, once a valid `retry` set it. */
   private retry: number | undefined;
 
-  constructor(private readonly maxEventSize: number, private readonly dispatch: (event: ServerSentEvent) => void) {}
+  constructor(
+    private readonly maxEventSize: number,
+    private readonly dispatch: (event: ServerSentEvent) => void,
+  ) {}
 
   line(line: string): void {
     if (line.length === 0) return this.blank();

@@ -9,5 +9,9 @@ import { readAll } from './readAll';
  * conn.request('GET', '/readme').pipe(text()).subscribe(console.log);
  */
 export function text(): OperatorFunction<ResponseEvent, string> {
-  return (source) => source.pipe(readAll(), map((response) => response.text()));
+  return (source) =>
+    source.pipe(
+      readAll(),
+      map((response) => response.text()),
+    );
 }

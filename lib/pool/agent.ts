@@ -166,7 +166,9 @@ function split(method: string, url: string | URL): { origin: string; path: strin
     throw new RequestError(`${method} ${parsed.href}: unsupported protocol ${parsed.protocol}; use http: or https:`);
   }
   if (parsed.username || parsed.password) {
-    throw new RequestError(`${method} ${parsed.protocol}//${parsed.host}${parsed.pathname}: credentials in the URL are not sent; pass an Authorization header`);
+    throw new RequestError(
+      `${method} ${parsed.protocol}//${parsed.host}${parsed.pathname}: credentials in the URL are not sent; pass an Authorization header`,
+    );
   }
   // RFC 9110 §4.2.4: the fragment is not part of the request target.
   return { origin: `${parsed.protocol}//${parsed.host}`, path: `${parsed.pathname}${parsed.search}` };

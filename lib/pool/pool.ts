@@ -188,15 +188,20 @@ export class HttpPool {
   }
 
   #open(): Pipeline {
-    const pipeline = new Pipeline(this.#origin, this.#options, {
-      settled: () => {
-        this.#dispatch();
-        this.#settleClose();
+    const pipeline = new Pipeline(
+      this.#origin,
+      this.#options,
+      {
+        settled: () => {
+          this.#dispatch();
+          this.#settleClose();
+        },
+        changed: () => this.#dispatch(),
+        answered: (ms) => this.#times.record(ms),
+        connectFailed: (err) => this.#connectFailed(err),
       },
-      changed: () => this.#dispatch(),
-      answered: (ms) => this.#times.record(ms),
-      connectFailed: (err) => this.#connectFailed(err),
-    }, new Telemetry(this.#hub, this.#origin.name, this.#pipelines.length));
+      new Telemetry(this.#hub, this.#origin.name, this.#pipelines.length),
+    );
     this.#pipelines.push(pipeline);
     return pipeline;
   }

@@ -54,16 +54,22 @@ function start(endpoint: Endpoint, done: (err: ConnectError | null, socket: net.
       // The proxy must not speak for the origin: TLS starts on a quiet socket.
       if (tunnel!.readableLength > 0) {
         tunnel!.destroy();
-        return settle(new ConnectError(`could not connect to ${describeEndpoint(endpoint)}: the proxy sent bytes after its CONNECT answer, before the TLS handshake`), null);
+        return settle(
+          new ConnectError(
+            `could not connect to ${describeEndpoint(endpoint)}: the proxy sent bytes after its CONNECT answer, before the TLS handshake`,
+          ),
+          null,
+        );
       }
       secure(tunnel);
     });
   } else if (endpoint.tls !== null) {
     secure(null);
   } else {
-    const socket = endpoint.socketPath !== null
-      ? net.connect({ path: endpoint.socketPath })
-      : net.connect({ host: endpoint.hostname, port: endpoint.port, noDelay: true });
+    const socket =
+      endpoint.socketPath !== null
+        ? net.connect({ path: endpoint.socketPath })
+        : net.connect({ host: endpoint.hostname, port: endpoint.port, noDelay: true });
     current = socket;
     watch(socket, endpoint, false, settle);
     socket.once('connect', () => settle(null, socket));

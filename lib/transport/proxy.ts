@@ -86,7 +86,11 @@ export function openTunnel(endpoint: Endpoint, done: (err: ConnectError | null, 
     try {
       used = parser.execute(chunk);
     } catch (err) {
-      settle(new ConnectError(`could not connect to ${where}: the proxy's answer to CONNECT is not HTTP/1.1: ${(err as Error).message}`, { cause: err }));
+      settle(
+        new ConnectError(`could not connect to ${where}: the proxy's answer to CONNECT is not HTTP/1.1: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
       return;
     }
     if (status === 0) return;
@@ -109,12 +113,18 @@ export function openTunnel(endpoint: Endpoint, done: (err: ConnectError | null, 
   // is the new owner's to report, and must not become an uncaught exception.
   socket.on('error', (err: NodeJS.ErrnoException) => {
     const code = err.code ?? err.message;
-    settle(new ConnectError(
-      reached ? `could not connect to ${where}: the proxy connection failed: ${code}` : `could not reach the proxy ${proxy.label} for ${where}: ${code}`,
-      { cause: err },
-    ));
+    settle(
+      new ConnectError(
+        reached
+          ? `could not connect to ${where}: the proxy connection failed: ${code}`
+          : `could not reach the proxy ${proxy.label} for ${where}: ${code}`,
+        { cause: err },
+      ),
+    );
   });
-  socket.on('close', () => settle(new ConnectError(`could not connect to ${where}: the proxy closed the connection before answering CONNECT`)));
+  socket.on('close', () =>
+    settle(new ConnectError(`could not connect to ${where}: the proxy closed the connection before answering CONNECT`)),
+  );
   return () => {
     if (settled) return;
     settled = true;

@@ -38,12 +38,14 @@ describe('HttpioBackend through HttpClient', () => {
   afterEach(async () => {
     TestBed.resetTestingModule();
     await server?.close();
-    expect(server?.errors ?? []).withContext('errors thrown by the server script').toEqual([]);
+    expect(server?.errors ?? [])
+      .withContext('errors thrown by the server script')
+      .toEqual([]);
     server = undefined;
   });
 
   describe('requests', () => {
-    it('GETs JSON: the body parsed, the query from params, Angular\'s default Accept', async () => {
+    it("GETs JSON: the body parsed, the query from params, Angular's default Accept", async () => {
       const { url } = await serve((req) => json(200, { path: req.path }));
       const body = await firstValueFrom(http.get<{ path: string }>(`${url}/items`, { params: { page: 2 } }));
       expect(body).toEqual({ path: '/items?page=2' });
@@ -68,12 +70,16 @@ describe('HttpioBackend through HttpClient', () => {
       expect(server!.requests[0].header('x-trace')).toBe('a,b');
       expect(server!.requests[0].header('accept')).toBe('text/csv');
 
-      const form = await firstValueFrom(http.post(`${url}/f`, new HttpParams({ fromObject: { a: '1', b: 'x y' } }), { responseType: 'text' }));
+      const form = await firstValueFrom(
+        http.post(`${url}/f`, new HttpParams({ fromObject: { a: '1', b: 'x y' } }), { responseType: 'text' }),
+      );
       expect(form).toBe('application/x-www-form-urlencoded;charset=UTF-8|a=1&b=x%20y');
     });
 
     it('sends an ArrayBuffer and a Blob as bytes, the Blob with its type and size', async () => {
-      const { url } = await serve((req) => response(200, `${req.header('content-type')}|${req.header('content-length')}|${req.body.toString('latin1')}`));
+      const { url } = await serve((req) =>
+        response(200, `${req.header('content-type')}|${req.header('content-length')}|${req.body.toString('latin1')}`),
+      );
       const bytes = await firstValueFrom(http.post(`${url}/b`, new Uint8Array([104, 105]).buffer, { responseType: 'text' }));
       expect(bytes).toBe('undefined|2|hi');
       const blob = await firstValueFrom(http.post(`${url}/b`, new Blob(['blob!'], { type: 'text/x-blob' }), { responseType: 'text' }));
@@ -159,7 +165,7 @@ describe('HttpioBackend through HttpClient', () => {
       expect(error.error.text).toBe('{nope');
     });
 
-    it('errors with status 0 and httpio\'s ConnectError when the connection is refused', async () => {
+    it("errors with status 0 and httpio's ConnectError when the connection is refused", async () => {
       const port = await new Promise<number>((resolve) => {
         const probe = net.createServer().listen(0, '127.0.0.1', () => {
           const { port } = probe.address() as net.AddressInfo;

@@ -34,7 +34,9 @@ describe('HttpioBackend events', () => {
   afterEach(async () => {
     TestBed.resetTestingModule();
     await server?.close();
-    expect(server?.errors ?? []).withContext('errors thrown by the server script').toEqual([]);
+    expect(server?.errors ?? [])
+      .withContext('errors thrown by the server script')
+      .toEqual([]);
     server = undefined;
   });
 
@@ -46,7 +48,9 @@ describe('HttpioBackend events', () => {
     const events = await eventsOf(http.get(`${url}/p`, { reportProgress: true, observe: 'events', responseType: 'text' }));
 
     const types = events.map((e) => e.type);
-    expect(types.join(' ')).withContext(types.join(' ')).toMatch(/^0 2 (3 )+4$/);
+    expect(types.join(' '))
+      .withContext(types.join(' '))
+      .toMatch(/^0 2 (3 )+4$/);
     const header = events[1] as Extract<HttpEvent<string>, { type: HttpEventType.ResponseHeader }>;
     expect(header.status).toBe(200);
     expect(header.headers.get('x-a')).toBe('1');

@@ -18,10 +18,12 @@ describe('the built httpio/angular entry point', () => {
   it('resolves through package.json "exports" to dist/, with type declarations', () => {
     expect(require.resolve('httpio/angular')).toBe(path.join(ROOT, 'dist', 'angular', 'index.js'));
     const entry = require(path.join(ROOT, 'package.json')).exports['./angular'];
-    expect(fs.existsSync(path.join(ROOT, entry.types))).withContext(entry.types).toBeTrue();
+    expect(fs.existsSync(path.join(ROOT, entry.types)))
+      .withContext(entry.types)
+      .toBeTrue();
   });
 
-  it('provides a working backend that shares the root entry point\'s classes', async () => {
+  it("provides a working backend that shares the root entry point's classes", async () => {
     const ng = require('httpio/angular');
     const httpio = require('httpio');
     const server = await ScriptServer.respondEach((req) => response(200, `built ${req.path}`));

@@ -26,7 +26,7 @@ describe('provideHttpioBackend and the HttpioBackend lifecycle', () => {
 
   const get = (path: string) => firstValueFrom(TestBed.inject(HttpClient).get(`${server.url}${path}`, { responseType: 'text' }));
 
-  it('makes HttpClient\'s HttpBackend an HttpioBackend over an HttpAgent', async () => {
+  it("makes HttpClient's HttpBackend an HttpioBackend over an HttpAgent", async () => {
     configure([provideHttpClient(), provideHttpioBackend()]);
     const backend = TestBed.inject(HttpBackend);
     expect(backend).toBeInstanceOf(HttpioBackend);
@@ -87,7 +87,14 @@ describe('provideHttpioBackend and the HttpioBackend lifecycle', () => {
     const events = await lastValueFrom(
       TestBed.inject(HttpClient)
         .get(`${server.url}/z`, { observe: 'events', reportProgress: true, responseType: 'text' })
-        .pipe(tap((e) => expect(inside).withContext(`inside the zone for event ${e.type}`).toBe(e.type !== HttpEventType.Sent)), toArray()),
+        .pipe(
+          tap((e) =>
+            expect(inside)
+              .withContext(`inside the zone for event ${e.type}`)
+              .toBe(e.type !== HttpEventType.Sent),
+          ),
+          toArray(),
+        ),
     );
     expect(request).toHaveBeenCalledTimes(1);
     expect(events.map((e) => e.type)).toContain(HttpEventType.Response);
@@ -110,7 +117,7 @@ describe('provideHttpioBackend and the HttpioBackend lifecycle', () => {
   });
 
   // keepAliveTimeout: long enough that only the destroy can end the socket within the spec's time.
-  it('closes its sockets when the testing module\'s injector is destroyed', async () => {
+  it("closes its sockets when the testing module's injector is destroyed", async () => {
     configure([provideHttpClient(), provideHttpioBackend({ keepAliveTimeout: 60_000 })]);
     const backend = TestBed.inject(HttpioBackend);
     await get('/before');

@@ -48,10 +48,6 @@ export function useServerTestBed(): void {
  */
 export function configure(providers: Array<Provider | EnvironmentProviders>): void {
   TestBed.configureTestingModule({
-    providers: [
-      provideZonelessChangeDetection(),
-      { provide: TestComponentRenderer, useValue: new TestComponentRenderer() },
-      ...providers,
-    ],
+    providers: [provideZonelessChangeDetection(), { provide: TestComponentRenderer, useValue: new TestComponentRenderer() }, ...providers],
   });
 }

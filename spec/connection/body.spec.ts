@@ -5,7 +5,11 @@ import { FakeWire } from '../support/fake-wire';
 import { delay } from '../support/observe';
 
 /** Runs writeBody to its end and returns what was written and how it ended. */
-function run(source: Parameters<typeof writeBody>[0], length = -1, wire = new FakeWire()): Promise<{ text: string; err: RequestError | null }> {
+function run(
+  source: Parameters<typeof writeBody>[0],
+  length = -1,
+  wire = new FakeWire(),
+): Promise<{ text: string; err: RequestError | null }> {
   return new Promise((resolve) => {
     writeBody(source, wire, length, { done: (err) => resolve({ text: wire.text, err }), overrun: () => undefined });
   });
@@ -91,10 +95,12 @@ describe('writeBody', () => {
       const { err } = await run(throwError(() => boom));
       expect(err).toBeInstanceOf(RequestError);
       expect(err!.cause).toBe(boom);
-      const fromGenerator = await run((async function* () {
-        yield 'a';
-        throw boom;
-      })());
+      const fromGenerator = await run(
+        (async function* () {
+          yield 'a';
+          throw boom;
+        })(),
+      );
       expect(fromGenerator.err!.cause).toBe(boom);
     });
 

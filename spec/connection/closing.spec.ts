@@ -51,9 +51,7 @@ describe('closing and keeping connections', () => {
 
   it('follows the latest Keep-Alive hint: a response without one restores keepAliveTimeout', async () => {
     let count = 0;
-    server = await ScriptServer.respondEach((req) =>
-      response(200, req.path, count++ === 0 ? { 'Keep-Alive': 'timeout=1' } : {}),
-    );
+    server = await ScriptServer.respondEach((req) => response(200, req.path, count++ === 0 ? { 'Keep-Alive': 'timeout=1' } : {}));
     conn = new HttpConnection(server.url, { keepAliveTimeout: 5_000 });
     await firstValueFrom(conn.fetch('GET', '/hinted'));
     await firstValueFrom(conn.fetch('GET', '/plain'));

@@ -187,7 +187,9 @@ describe('HttpConnection, as documented', () => {
       const next = settle(conn.fetch('GET', '/next'), 2000);
       await server.waitForConnections(1);
       const first = server.connections[0];
-      expect(await receives(first, 'piece1;')).withContext('the body never began').toBeTrue();
+      expect(await receives(first, 'piece1;'))
+        .withContext('the body never began')
+        .toBeTrue();
       upload.unsubscribe();
 
       expect((await next).values[0]?.text()).toBe('/next');

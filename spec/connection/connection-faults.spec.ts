@@ -181,7 +181,13 @@ describe('HttpConnection faults', () => {
       });
       conn = new HttpConnection(server.url, { maxPipelined: 2 });
       const outcomes = await Promise.all(['/1', '/2', '/3', '/4', '/5'].map((p) => settle(conn!.fetch('GET', p))));
-      expect(outcomes.map((o) => o.values[0]?.text() ?? (o.error as Error).name)).toEqual(['ConnectionClosed', 'ConnectionClosed', 'probe', 'x', 'y']);
+      expect(outcomes.map((o) => o.values[0]?.text() ?? (o.error as Error).name)).toEqual([
+        'ConnectionClosed',
+        'ConnectionClosed',
+        'probe',
+        'x',
+        'y',
+      ]);
       expect(seen).toEqual([1, 3]);
     });
 
@@ -289,7 +295,9 @@ describe('HttpConnection faults', () => {
     });
 
     it('errors with InvalidResponse when a body passes maxResponseSize', async () => {
-      server = await ScriptServer.respondEach(() => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n');
+      server = await ScriptServer.respondEach(
+        () => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n',
+      );
       conn = new HttpConnection(server.url, { maxResponseSize: 10 });
       const outcome = await settle(conn.fetch('GET', '/'));
       expect(outcome.error).toBeInstanceOf(InvalidResponse);

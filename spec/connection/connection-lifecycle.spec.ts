@@ -196,10 +196,13 @@ describe('HttpConnection lifecycle', () => {
 
     it('does not keep the process alive', async () => {
       server = await ScriptServer.respondEach(() => response(200, 'bye'));
-      const run = await runChild(`
+      const run = await runChild(
+        `
         new HttpConnection(url, { keepAliveTimeout: 60000, timeout: 60000 })
           .fetch('GET', '/').subscribe((res) => console.log(res.text()));
-      `, server.url);
+      `,
+        server.url,
+      );
       expect(run).toEqual({ code: 0, output: 'bye' });
     }, 10_000);
   });
@@ -208,21 +211,27 @@ describe('HttpConnection lifecycle', () => {
     // A child process must exit by itself: a timer or socket left running would hold it.
     it('lets the process exit after destroy() with requests in flight and waiting', async () => {
       server = await ScriptServer.start((c) => untilClientLeaves(c));
-      const run = await runChild(`
+      const run = await runChild(
+        `
         const conn = new HttpConnection(url, { maxPipelined: 1, expect100Timeout: 60000, timeout: 60000 });
         for (const p of ['/1', '/2', '/3']) conn.fetch('PUT', p, { body: 'x', expect100: true }).subscribe({ error: (e) => console.log(e.name) });
         setTimeout(() => conn.destroy(), 100);
-      `, server.url);
+      `,
+        server.url,
+      );
       expect(run).toEqual({ code: 0, output: 'ConnectionClosed\nConnectionClosed\nConnectionClosed' });
     }, 10_000);
 
     it('lets the process exit after close() once the pending requests are answered', async () => {
       server = await ScriptServer.respondEach((req) => response(200, req.path));
-      const run = await runChild(`
+      const run = await runChild(
+        `
         const conn = new HttpConnection(url, { keepAliveTimeout: 60000, timeout: 60000 });
         for (const p of ['/1', '/2']) conn.fetch('GET', p).subscribe((res) => console.log(res.text()));
         conn.close().then(() => console.log('closed'));
-      `, server.url);
+      `,
+        server.url,
+      );
       expect(run).toEqual({ code: 0, output: '/1\n/2\nclosed' });
     }, 10_000);
   });

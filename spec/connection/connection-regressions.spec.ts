@@ -115,7 +115,12 @@ describe('HttpConnection regressions', () => {
   it('errors with ResponseTimeout on time while new requests keep being subscribed', async () => {
     server = await ScriptServer.start(async (c) => {
       // Reads requests, never answers.
-      while (await c.nextRequest(Infinity).then(() => true, () => false));
+      while (
+        await c.nextRequest(Infinity).then(
+          () => true,
+          () => false,
+        )
+      );
     });
     conn = new HttpConnection(server.url, { timeout: 200, maxPipelined: 1 });
     const started = Date.now();
@@ -139,7 +144,9 @@ describe('HttpConnection regressions', () => {
     const piece = Buffer.alloc(1024 * 1024);
     const pieces = new Array<Buffer>(MAX_OBSERVABLE_BACKLOG / piece.length + 8).fill(piece);
     const wire = new FakeWire(1024);
-    const err = await new Promise<RequestError | null>((resolve) => writeBody(from(pieces), wire, -1, { done: resolve, overrun: () => undefined }));
+    const err = await new Promise<RequestError | null>((resolve) =>
+      writeBody(from(pieces), wire, -1, { done: resolve, overrun: () => undefined }),
+    );
     expect(err).toBeInstanceOf(RequestError);
     // Before the fix: the failure cannot unsubscribe a source that is still inside subscribe(), so every piece is written.
     expect(wire.buffered).toBeLessThanOrEqual(MAX_OBSERVABLE_BACKLOG + 2 * piece.length + 64);
@@ -184,7 +191,7 @@ describe('HttpConnection regressions', () => {
         error: () => events.push('error'),
       });
     });
-    const outcome = await (await afterHead);
+    const outcome = await await afterHead;
     expect([events[0], events[events.length - 1]]).toEqual(['head', 'complete']);
     // Before the fix: /after is written on the ending socket and fails with ConnectionClosed {sent: true}.
     expect(outcome.error).toBeUndefined();
@@ -218,7 +225,9 @@ describe('HttpConnection regressions', () => {
     );
     // Before a fix: the timer, refreshed only when it fired during the pause
     // (at 400 ms), fires at 800 ms, 200 ms after the lift: ResponseTimeout.
-    expect((result.error as Error | undefined)?.name).withContext('error').toBeUndefined();
+    expect((result.error as Error | undefined)?.name)
+      .withContext('error')
+      .toBeUndefined();
     expect(result.completed).toBeTrue();
   });
 
@@ -261,7 +270,7 @@ describe('HttpConnection regressions', () => {
     expect(cEvents).toEqual(['head', 'data', 'complete']);
   });
 
-  it('settles the requests behind an announced close when a streamed body\'s teardown calls destroy()', async () => {
+  it("settles the requests behind an announced close when a streamed body's teardown calls destroy()", async () => {
     // unwriteBehind() stops the bodies of the requests it takes back before
     // the queue is whole again; stopping an Observable body runs its
     // teardown, which is caller code (a finalize(), say).
@@ -283,7 +292,9 @@ describe('HttpConnection regressions', () => {
     });
     const upload = outcomeOf(settle(conn.fetch('PUT', '/c', { body }), 1000));
     await first;
-    expect((await upload)?.error).withContext('the upload').toBeDefined();
+    expect((await upload)?.error)
+      .withContext('the upload')
+      .toBeDefined();
     const outcome = await behind;
     // Before a fix: /b is put back into the queue of a destroyed connection and never settles.
     expect(outcome).withContext('/b never settled').toBeDefined();

@@ -41,7 +41,11 @@ function assertAnswer(res: HttpResponse, plan: Planned): void {
 
 describe('HttpConnection properties', () => {
   describe('a close at every byte offset of three pipelined responses', () => {
-    const plans = [planResponse('/0', 'length'), planResponse('/1', 'trailers', { cuts: [3, 5] }), planResponse('/2', 'length', { pad: 3 })];
+    const plans = [
+      planResponse('/0', 'length'),
+      planResponse('/1', 'trailers', { cuts: [3, 5] }),
+      planResponse('/2', 'length', { pad: 3 }),
+    ];
     const wire = Buffer.from(plans.map((p) => p.bytes).join(''), 'latin1');
     /** Where each response ends in `wire`. */
     const ends = plans.map((_, i) => plans.slice(0, i + 1).reduce((sum, p) => sum + p.bytes.length, 0));
@@ -121,8 +125,13 @@ describe('HttpConnection properties', () => {
     }, 20_000);
 
     it('holds when the bytes before the close also arrive split anywhere', async () => {
-      const cut = fc.nat(wire.length).chain((k) => fc.tuple(fc.constant(k), fc.constantFrom<'FIN' | 'RST'>('FIN', 'RST'), fc.uniqueArray(fc.nat(k), { maxLength: 12 })));
-      await fc.assert(fc.asyncProperty(cut, ([k, how, split]) => closeAt(k, how, split)), { numRuns: 100 });
+      const cut = fc
+        .nat(wire.length)
+        .chain((k) => fc.tuple(fc.constant(k), fc.constantFrom<'FIN' | 'RST'>('FIN', 'RST'), fc.uniqueArray(fc.nat(k), { maxLength: 12 })));
+      await fc.assert(
+        fc.asyncProperty(cut, ([k, how, split]) => closeAt(k, how, split)),
+        { numRuns: 100 },
+      );
     }, 20_000);
   });
 
@@ -219,7 +228,8 @@ describe('HttpConnection properties', () => {
           wire.slice(1).forEach((_, i) => {
             const before = plans[i] ?? KEEP;
             const probes = before.ending === 'announce' ? before.m === 1 : before.ending === 'silent' && wire[i].length > before.m;
-            if (probes && alone[i + 1] !== undefined) assert.equal(alone[i + 1], 1, `connection ${i + 1} did not start alone on ${JSON.stringify(wire)}`);
+            if (probes && alone[i + 1] !== undefined)
+              assert.equal(alone[i + 1], 1, `connection ${i + 1} did not start alone on ${JSON.stringify(wire)}`);
           });
         });
       });
@@ -228,11 +238,39 @@ describe('HttpConnection properties', () => {
         examples: [
           // Re-sent requests behind a close announced on the second response, on a server that then
           // announces on the first: only the first of them may go, or the next is written a third time.
-          [{ plans: [{ ending: 'announce', m: 2 }, { ending: 'announce', m: 1 }], n: 6, maxPipelined: 4 }],
+          [
+            {
+              plans: [
+                { ending: 'announce', m: 2 },
+                { ending: 'announce', m: 1 },
+              ],
+              n: 6,
+              maxPipelined: 4,
+            },
+          ],
           // A server that never keeps a connection.
-          [{ plans: [{ ending: 'announce', m: 1 }, { ending: 'announce', m: 1 }, { ending: 'announce', m: 1 }], n: 4, maxPipelined: 3 }],
+          [
+            {
+              plans: [
+                { ending: 'announce', m: 1 },
+                { ending: 'announce', m: 1 },
+                { ending: 'announce', m: 1 },
+              ],
+              n: 4,
+              maxPipelined: 3,
+            },
+          ],
           // An unannounced close after one response, with requests pipelined behind it.
-          [{ plans: [{ ending: 'silent', m: 1 }, { ending: 'silent', m: 0 }], n: 5, maxPipelined: 4 }],
+          [
+            {
+              plans: [
+                { ending: 'silent', m: 1 },
+                { ending: 'silent', m: 0 },
+              ],
+              n: 5,
+              maxPipelined: 4,
+            },
+          ],
         ],
       });
     }, 20_000);
@@ -264,7 +302,10 @@ describe('HttpConnection properties', () => {
       assert.equal(head.headers.get('x-path'), plan.path, 'misrouted');
       const trailers = events.at(-1)?.type === 'trailers' ? events.pop() : undefined;
       assert.deepEqual(trailers?.type === 'trailers' ? [...trailers.headers] : undefined, plan.trailers, `${plan.path}: trailers last`);
-      assert.ok(events.every((e) => e.type === 'data'), `${plan.path}: only data between head and end`);
+      assert.ok(
+        events.every((e) => e.type === 'data'),
+        `${plan.path}: only data between head and end`,
+      );
       const body = Buffer.concat(events.map((e) => (e.type === 'data' ? e.data : new Uint8Array())));
       assert.equal(body.toString('latin1'), plan.body);
     }
@@ -274,7 +315,10 @@ describe('HttpConnection properties', () => {
         const wire = plans.map((p) => p.bytes).join('');
         const script = async (c: ServerConnection) => {
           const paths = await read(c, plans.length);
-          assert.deepEqual(paths, plans.map((p) => p.path));
+          assert.deepEqual(
+            paths,
+            plans.map((p) => p.path),
+          );
           await c.write(wire, { split });
         };
         return withServer(script, undefined, RUN_TIMEOUT, async (server, conn) => {
@@ -283,7 +327,11 @@ describe('HttpConnection properties', () => {
             conn.request(p.method, p.path).pipe(tap({ complete: () => completed.push(i) }));
           const outcomes = await Promise.all(plans.map((p, i) => settle(request(p, i), FETCH_TIMEOUT)));
           outcomes.forEach((outcome, i) => assertEvents(outcome, plans[i]));
-          assert.deepEqual(completed, plans.map((_, i) => i), 'completion order');
+          assert.deepEqual(
+            completed,
+            plans.map((_, i) => i),
+            'completion order',
+          );
           assert.deepEqual(server.errors, []);
           assert.equal(conn.pending, 0);
         });
@@ -324,7 +372,11 @@ describe('HttpConnection properties', () => {
             );
           const outcomes = await Promise.all(plans.map((p, i) => settle(request(p, i), FETCH_TIMEOUT)));
           outcomes.forEach((outcome, i) => assertEvents(outcome, plans[i]));
-          assert.deepEqual(completed, plans.map((_, i) => i), 'completion order');
+          assert.deepEqual(
+            completed,
+            plans.map((_, i) => i),
+            'completion order',
+          );
           assert.deepEqual(server.errors, []);
           assert.equal(conn.pending, 0);
         });
@@ -338,7 +390,10 @@ describe('HttpConnection properties', () => {
     const mangled = fc
       .record({
         framing: fc.constantFrom<Framing>('length', 'chunked', 'trailers'),
-        edits: fc.array(fc.record({ at: fc.nat(200), byte: fc.integer({ min: 0, max: 255 }), insert: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+        edits: fc.array(fc.record({ at: fc.nat(200), byte: fc.integer({ min: 0, max: 255 }), insert: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         cut: fc.option(fc.nat(200), { nil: undefined }),
       })
       .map(({ framing, edits, cut }) => {
@@ -390,7 +445,9 @@ describe('HttpConnection properties', () => {
         const [a, b] = await Promise.all(['/a', '/b'].map((p) => settle(conn.fetch('GET', p), FETCH_TIMEOUT)));
         expect(a.values[0]?.text()).toBe('/a');
         // Written again on a new connection, or lost with ConnectionClosed: never a hang.
-        expect(b.completed ? b.values[0].text() === '/b' : b.error instanceof ConnectionClosed).withContext(String(b.error)).toBeTrue();
+        expect(b.completed ? b.values[0].text() === '/b' : b.error instanceof ConnectionClosed)
+          .withContext(String(b.error))
+          .toBeTrue();
         expect(conn.pending).toBe(0);
         expect(server.errors).toEqual([]);
       });

@@ -54,7 +54,12 @@ describe('HttpConnection', () => {
       conn = new HttpConnection(server.url);
       const events = await trace(conn.request('GET', '/'));
       expect(events[0]).toBe('head 200');
-      expect(events.filter((e) => e.startsWith('data')).map((e) => e.slice(5)).join('')).toBe('abcde');
+      expect(
+        events
+          .filter((e) => e.startsWith('data'))
+          .map((e) => e.slice(5))
+          .join(''),
+      ).toBe('abcde');
       expect(events.slice(-2)).toEqual(['trailers', 'complete']);
     });
 
@@ -67,14 +72,18 @@ describe('HttpConnection', () => {
     });
 
     it('reads the trailers into the fetched response', async () => {
-      server = await ScriptServer.respondEach(() => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nDigest: x\r\n\r\n');
+      server = await ScriptServer.respondEach(
+        () => 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nDigest: x\r\n\r\n',
+      );
       conn = new HttpConnection(server.url);
       const res = await firstValueFrom(conn.fetch('GET', '/'));
       expect(res.trailers?.get('digest')).toBe('x');
     });
 
     it('reads a HEAD response without a body although it has a Content-Length', async () => {
-      server = await ScriptServer.respondEach((req) => response(200, req.method === 'HEAD' ? '' : 'body', { 'Content-Length': '4' }) + (req.method === 'HEAD' ? '' : 'body'));
+      server = await ScriptServer.respondEach(
+        (req) => response(200, req.method === 'HEAD' ? '' : 'body', { 'Content-Length': '4' }) + (req.method === 'HEAD' ? '' : 'body'),
+      );
       conn = new HttpConnection(server.url);
       const [head, get] = await Promise.all([settle(conn.fetch('HEAD', '/')), settle(conn.fetch('GET', '/'))]);
       expect(head.values[0].body.length).toBe(0);

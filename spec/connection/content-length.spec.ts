@@ -24,10 +24,11 @@ async function lengthServer(): Promise<{ server: http.Server; url: string; socke
     server,
     url: `http://127.0.0.1:${port}`,
     sockets: () => sockets,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -118,9 +118,18 @@ describe('connection events', () => {
 describe('diagnostics channels', () => {
   let server: ScriptServer | undefined;
   let conn: HttpConnection | undefined;
-  const names = ['httpio:request:create', 'httpio:request:headers', 'httpio:request:end', 'httpio:request:error', 'httpio:connection:connect', 'httpio:connection:close'];
+  const names = [
+    'httpio:request:create',
+    'httpio:request:headers',
+    'httpio:request:end',
+    'httpio:request:error',
+    'httpio:connection:connect',
+    'httpio:connection:close',
+  ];
   let seen: Array<{ name: string; message: Record<string, unknown> }>;
-  const listeners = names.map((name) => [name, (message: unknown) => seen.push({ name, message: message as Record<string, unknown> })] as const);
+  const listeners = names.map(
+    (name) => [name, (message: unknown) => seen.push({ name, message: message as Record<string, unknown> })] as const,
+  );
 
   beforeEach(() => {
     seen = [];

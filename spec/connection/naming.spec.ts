@@ -35,7 +35,9 @@ describe('errors that say which request', () => {
     });
     conn = new HttpConnection(server.url);
     const chunked = await settle(conn.fetch('GET', '/chunked'));
-    expect((chunked.error as Error).message).toBe('GET /chunked: the connection closed after 8 body bytes, in the middle of a chunked body');
+    expect((chunked.error as Error).message).toBe(
+      'GET /chunked: the connection closed after 8 body bytes, in the middle of a chunked body',
+    );
     const head = await settle(conn.fetch('GET', '/head'));
     expect((head.error as Error).message).toBe('GET /head: the connection closed before the response head was complete');
   });

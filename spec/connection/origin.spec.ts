@@ -2,12 +2,21 @@ import { parseOrigin } from '../../lib/connection/origin';
 
 describe('parseOrigin', () => {
   it('takes host and port, and builds Host without the default port', () => {
-    expect(parseOrigin('http://127.0.0.1:8080')).toEqual(jasmine.objectContaining({ endpoint: jasmine.objectContaining({ hostname: '127.0.0.1', port: 8080, tls: null }), host: '127.0.0.1:8080' }));
-    expect(parseOrigin('http://localhost/')).toEqual(jasmine.objectContaining({ endpoint: jasmine.objectContaining({ hostname: 'localhost', port: 80 }), host: 'localhost' }));
+    expect(parseOrigin('http://127.0.0.1:8080')).toEqual(
+      jasmine.objectContaining({
+        endpoint: jasmine.objectContaining({ hostname: '127.0.0.1', port: 8080, tls: null }),
+        host: '127.0.0.1:8080',
+      }),
+    );
+    expect(parseOrigin('http://localhost/')).toEqual(
+      jasmine.objectContaining({ endpoint: jasmine.objectContaining({ hostname: 'localhost', port: 80 }), host: 'localhost' }),
+    );
   });
 
   it('strips the brackets of an IPv6 address for connecting, not for Host', () => {
-    expect(parseOrigin(new URL('http://[::1]:81'))).toEqual(jasmine.objectContaining({ endpoint: jasmine.objectContaining({ hostname: '::1', port: 81 }), host: '[::1]:81' }));
+    expect(parseOrigin(new URL('http://[::1]:81'))).toEqual(
+      jasmine.objectContaining({ endpoint: jasmine.objectContaining({ hostname: '::1', port: 81 }), host: '[::1]:81' }),
+    );
   });
 
   it('rejects what a connection cannot honour, saying what', () => {
@@ -18,7 +27,7 @@ describe('parseOrigin', () => {
     expect(() => parseOrigin('http://x/?q')).toThrowError(TypeError, /origin/);
   });
 
-  it('takes https: with port 443 by default and the caller\'s TLS settings', () => {
+  it("takes https: with port 443 by default and the caller's TLS settings", () => {
     const ca = 'PEM';
     const secure = parseOrigin('https://store.example', { tls: { ca } });
     expect(secure.endpoint.port).toBe(443);
@@ -35,7 +44,9 @@ describe('parseOrigin', () => {
     expect(proxy?.port).toBe(3128);
     expect(proxy?.authorization).toBe(`Basic ${Buffer.from('alice:p@ss:w').toString('base64')}`);
     expect(proxy?.label).toBe('127.0.0.1:3128');
-    expect(parseOrigin('http://x', { proxy: 'http://[::1]' }).endpoint.proxy).toEqual(jasmine.objectContaining({ hostname: '::1', port: 80, authorization: null }));
+    expect(parseOrigin('http://x', { proxy: 'http://[::1]' }).endpoint.proxy).toEqual(
+      jasmine.objectContaining({ hostname: '::1', port: 80, authorization: null }),
+    );
   });
 
   it('rejects a proxy it cannot use, naming the option', () => {

@@ -94,7 +94,10 @@ describe('resendIdempotent', () => {
   });
 
   it('refuses a non-boolean, naming it', async () => {
-    expect(() => new HttpConnection('http://127.0.0.1:1', { resendIdempotent: 'yes' as never })).toThrowError(TypeError, /resendIdempotent/);
+    expect(() => new HttpConnection('http://127.0.0.1:1', { resendIdempotent: 'yes' as never })).toThrowError(
+      TypeError,
+      /resendIdempotent/,
+    );
     conn = new HttpConnection('http://127.0.0.1:1');
     expect((await settle(conn.fetch('GET', '/', { resendIdempotent: 1 as never }))).error).toBeInstanceOf(RequestError);
   });

@@ -60,7 +60,9 @@ describe('uploads', () => {
       server = await digestServer();
       conn = new HttpConnection(server.url);
       const data = Buffer.alloc(300_000, 7);
-      const res = await firstValueFrom(conn.fetch('PUT', '/r', { body: Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]) }));
+      const res = await firstValueFrom(
+        conn.fetch('PUT', '/r', { body: Readable.from([data.subarray(0, 100_000), data.subarray(100_000)]) }),
+      );
       expect(res.text()).toBe(digest(data));
     });
 

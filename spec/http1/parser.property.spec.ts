@@ -32,17 +32,23 @@ const char = (codes: string) => fc.constantFrom(...codes.split(''));
 const latin1 = fc.constantFrom('\x80', '\xa0', '\xe9', '\xff');
 const valueChar = fc.oneof(char('abcXYZ019-_.;=,/"()'), latin1);
 /** A field value that starts and ends with a visible byte, with inner spaces and tabs. */
-const value = fc
-  .tuple(fc.array(fc.oneof(valueChar, char(' \t')), { maxLength: 8 }), valueChar)
-  .map(([inner, last]) => {
-    const text = inner.join('') + last;
-    return text.replace(/^[ \t]+/, '');
-  });
+const value = fc.tuple(fc.array(fc.oneof(valueChar, char(' \t')), { maxLength: 8 }), valueChar).map(([inner, last]) => {
+  const text = inner.join('') + last;
+  return text.replace(/^[ \t]+/, '');
+});
 /** Names that never clash with the framing fields. */
 const name = fc.constantFrom('X-A', 'x-b', 'Server', 'ETag', 'Via', 'Cache-Control', "X!#$%&'*+-.^_`|~");
 /** A field line, perhaps with OWS and an obs-fold, and its parsed [name, value]. */
 const field = fc
-  .record({ name, value, fold: fc.option(value, { nil: undefined }), before: ows, after: ows, eol, foldWs: fc.constantFrom(' ', '\t', '  ') })
+  .record({
+    name,
+    value,
+    fold: fc.option(value, { nil: undefined }),
+    before: ows,
+    after: ows,
+    eol,
+    foldWs: fc.constantFrom(' ', '\t', '  '),
+  })
   .map(({ name, value, fold, before, after, eol, foldWs }) => ({
     text: `${name}:${before}${value}${fold === undefined ? '' : `${after}${eol}${foldWs}${fold}`}${after}${eol}`,
     parsed: [name, fold === undefined ? value : `${value} ${fold}`] as [string, string],
@@ -72,7 +78,10 @@ const chunked = fc
     eol,
   })
   .map(({ body, cuts, styles, trailers, eol }) => {
-    const sizes = cut(bytes(body), cuts.map((c) => c % (body.length + 1)))
+    const sizes = cut(
+      bytes(body),
+      cuts.map((c) => c % (body.length + 1)),
+    )
       .map((piece) => piece.length)
       .filter((n) => n > 0);
     let text = '';
@@ -101,8 +110,16 @@ const framed: fc.Arbitrary<Wire> = fc
     kind: fc.constantFrom('length', 'length', 'chunked', 'chunked', 'head', 'no-content'),
     body,
     chunked,
-    headLength: fc.oneof(fc.constant('Content-Length: 0'), fc.nat(1000).map((n) => `Content-Length: ${n}`), fc.constant('Transfer-Encoding: chunked'), fc.constant('Transfer-Encoding: gzip')),
-    noContent: fc.record({ status: fc.constantFrom(204, 304), framing: fc.constantFrom('', 'Content-Length: 7', 'Transfer-Encoding: chunked') }),
+    headLength: fc.oneof(
+      fc.constant('Content-Length: 0'),
+      fc.nat(1000).map((n) => `Content-Length: ${n}`),
+      fc.constant('Transfer-Encoding: chunked'),
+      fc.constant('Transfer-Encoding: gzip'),
+    ),
+    noContent: fc.record({
+      status: fc.constantFrom(204, 304),
+      framing: fc.constantFrom('', 'Content-Length: 7', 'Transfer-Encoding: chunked'),
+    }),
   })
   .map((r) => {
     const events: Ev[] = [];
@@ -140,27 +157,41 @@ const framed: fc.Arbitrary<Wire> = fc
     const framingField: Fields = framing === '' ? [] : [[framing.split(': ')[0], framing.split(': ')[1]]];
     const framingText = framing === '' ? '' : `${framing}${r.eol}`;
     const headText =
-      statusLine(r.version, status, r.reason, r.eol) +
-      (r.framingFirst ? framingText + r.fields.text : r.fields.text + framingText) +
-      r.eol;
+      statusLine(r.version, status, r.reason, r.eol) + (r.framingFirst ? framingText + r.fields.text : r.fields.text + framingText) + r.eol;
     const headers = r.framingFirst ? [...framingField, ...r.fields.parsed] : [...r.fields.parsed, ...framingField];
     text += headText;
     marks.push(text.length);
     const version = r.version === '1.0' ? '1.0' : '1.1';
     events.push({ type: 'head', status, reason: r.reason, version, headers }, ...tail, { type: 'end' });
-    return { prefix: r.prefix, text: text + bodyText, headEnd: text.length, events, head: r.kind === 'head', untilClose: false, body: bodyText, marks };
+    return {
+      prefix: r.prefix,
+      text: text + bodyText,
+      headEnd: text.length,
+      events,
+      head: r.kind === 'head',
+      untilClose: false,
+      body: bodyText,
+      marks,
+    };
   });
 
 /** A response whose body runs until the close. */
-const untilClose: fc.Arbitrary<Wire> = fc
-  .record({ prefix, version: fc.constantFrom('1.0', '1.1'), reason, fields, eol, body })
-  .map((r) => {
-    const headText = statusLine(r.version, 200, r.reason, r.eol) + r.fields.text + r.eol;
-    const events: Ev[] = [{ type: 'head', status: 200, reason: r.reason, version: r.version as '1.0' | '1.1', headers: r.fields.parsed }];
-    if (r.body.length > 0) events.push({ type: 'data', data: r.body });
-    events.push({ type: 'end' });
-    return { prefix: r.prefix, text: headText + r.body, headEnd: headText.length, events, head: false, untilClose: true, body: r.body, marks: [headText.length] };
-  });
+const untilClose: fc.Arbitrary<Wire> = fc.record({ prefix, version: fc.constantFrom('1.0', '1.1'), reason, fields, eol, body }).map((r) => {
+  const headText = statusLine(r.version, 200, r.reason, r.eol) + r.fields.text + r.eol;
+  const events: Ev[] = [{ type: 'head', status: 200, reason: r.reason, version: r.version as '1.0' | '1.1', headers: r.fields.parsed }];
+  if (r.body.length > 0) events.push({ type: 'data', data: r.body });
+  events.push({ type: 'end' });
+  return {
+    prefix: r.prefix,
+    text: headText + r.body,
+    headEnd: headText.length,
+    events,
+    head: false,
+    untilClose: true,
+    body: r.body,
+    marks: [headText.length],
+  };
+});
 
 const exchange = fc
   .tuple(fc.array(framed, { minLength: 1, maxLength: 4 }), fc.option(untilClose, { nil: undefined }))
@@ -246,7 +277,10 @@ describe('ResponseParser properties', () => {
             clean = !truncated;
             // The cut response may only have a prefix of its events, its last data cut short, and no end.
             const partial = r.events.slice(expected.length);
-            assert.ok(partial.every((event) => event.type !== 'end'), 'no end for a truncated response');
+            assert.ok(
+              partial.every((event) => event.type !== 'end'),
+              'no end for a truncated response',
+            );
             partial.forEach((event, i) => {
               const want = response.events[i];
               if (event.type === 'data' && want.type === 'data' && i === partial.length - 1) {

@@ -53,17 +53,11 @@ describe('ResponseParser', () => {
     }
 
     it('accepts an empty reason phrase after the space', () => {
-      expect(parseEach('HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n').events).toEqual([
-        head(200, '', [['Content-Length', '0']]),
-        END,
-      ]);
+      expect(parseEach('HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n').events).toEqual([head(200, '', [['Content-Length', '0']]), END]);
     });
 
     it('accepts a status line that ends right after the status code (no space, no reason)', () => {
-      expect(parseEach('HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n').events).toEqual([
-        head(200, '', [['Content-Length', '0']]),
-        END,
-      ]);
+      expect(parseEach('HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n').events).toEqual([head(200, '', [['Content-Length', '0']]), END]);
     });
 
     it('keeps the reason phrase as sent, spaces and obs-text included (decoded as latin1)', () => {
@@ -71,7 +65,11 @@ describe('ResponseParser', () => {
       expect(r.events[0]).toEqual(head(200, ' Tr\u00e8s bien ', [['Content-Length', '0']]));
     });
 
-    for (const [what, byte] of [['NUL', '\x00'], ['bare CR', '\r'], ['control byte', '\x01']]) {
+    for (const [what, byte] of [
+      ['NUL', '\x00'],
+      ['bare CR', '\r'],
+      ['control byte', '\x01'],
+    ]) {
       it(`errors with InvalidResponse for a ${what} in the reason phrase`, () => {
         const r = parseEach(`HTTP/1.1 200 O${byte}K\r\nContent-Length: 0\r\n\r\n`);
         expect(r.error).toBeInstanceOf(InvalidResponse);
@@ -117,10 +115,16 @@ describe('ResponseParser', () => {
           type: 'informational',
           status: 103,
           reason: 'Early Hints',
-          headers: [['Link', '</a.css>; rel=preload'], ['Link', '</b.js>; rel=preload']],
+          headers: [
+            ['Link', '</a.css>; rel=preload'],
+            ['Link', '</b.js>; rel=preload'],
+          ],
         },
         { type: 'informational', status: 102, reason: 'Processing', headers: [] },
-        head(200, 'OK', [['Content-Length', '0'], ['X', 'y']]),
+        head(200, 'OK', [
+          ['Content-Length', '0'],
+          ['X', 'y'],
+        ]),
         END,
       ]);
       expect(r.headRequests).toBe(1);
@@ -238,9 +242,7 @@ describe('ResponseParser', () => {
     });
 
     it('ignores chunk extensions, with BWS before ";" and quoted values', () => {
-      const r = parseEach(
-        `${CHUNKED}5;name=value\r\nhello\r\n3 ;a;b=c\r\n, w\r\n4\t; q="x;y\\"z" ; r = s\r\norld\r\n0;last\r\n\r\n`,
-      );
+      const r = parseEach(`${CHUNKED}5;name=value\r\nhello\r\n3 ;a;b=c\r\n, w\r\n4\t; q="x;y\\"z" ; r = s\r\norld\r\n0;last\r\n\r\n`);
       expect(r.error).toBeUndefined();
       expect(r.events.slice(1)).toEqual([data('hello, world'), END]);
     });
@@ -272,7 +274,11 @@ describe('ResponseParser', () => {
       expect(r.raw.map((e) => e.type)).toEqual(['head', 'data', 'trailers', 'end']);
       expect(r.events[2]).toEqual({
         type: 'trailers',
-        headers: [['Digest', 'sha-256=x'], ['X-Count', '2'], ['Digest', 'more']],
+        headers: [
+          ['Digest', 'sha-256=x'],
+          ['X-Count', '2'],
+          ['Digest', 'more'],
+        ],
       });
       const trailers = r.raw[2];
       expect(trailers.type === 'trailers' && trailers.headers.get('digest')).toBe('sha-256=x, more');
@@ -351,12 +357,7 @@ describe('ResponseParser', () => {
     it('allows any Transfer-Encoding on a 304 response, which has no body', () => {
       const r = parseEach('HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: gzip\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n');
       expect(r.error).toBeUndefined();
-      expect(r.events).toEqual([
-        head(304, 'Not Modified', [['Transfer-Encoding', 'gzip']]),
-        END,
-        head(204, 'No Content'),
-        END,
-      ]);
+      expect(r.events).toEqual([head(304, 'Not Modified', [['Transfer-Encoding', 'gzip']]), END, head(204, 'No Content'), END]);
     });
   });
 
@@ -379,7 +380,10 @@ describe('ResponseParser', () => {
       expect(r.events).toEqual([head(200, 'OK', [['Transfer-Encoding', 'chunked']]), END, head(204, 'No Content'), END]);
     });
 
-    for (const [status, reason] of [[204, 'No Content'], [304, 'Not Modified']] as const) {
+    for (const [status, reason] of [
+      [204, 'No Content'],
+      [304, 'Not Modified'],
+    ] as const) {
       it(`gives a ${status} response no body even with Content-Length or chunked`, () => {
         const r = parseEach(
           `HTTP/1.1 ${status} ${reason}\r\nContent-Length: 5\r\n\r\n` +
@@ -411,7 +415,17 @@ describe('ResponseParser', () => {
         ),
       );
       expect(normalise(raw).map((e) => e.type)).toEqual([
-        'head', 'end', 'informational', 'head', 'data', 'end', 'head', 'end', 'informational', 'head', 'end',
+        'head',
+        'end',
+        'informational',
+        'head',
+        'data',
+        'end',
+        'head',
+        'end',
+        'informational',
+        'head',
+        'end',
       ]);
       // Asked when each final head is complete, just before its head event.
       expect(calls).toEqual(['ask 0', 'ask 3', 'ask 6', 'ask 9']);
@@ -485,13 +499,24 @@ describe('ResponseParser', () => {
         `${OK}\r\ntail`;
       const r = parseEach(input, { heads: [false, false, false, true], finish: true });
       const expected: Ev[] = [
-        head(200, 'OK', [['Content-Length', '3']]), data('abc'), END,
-        head(200, 'OK', [['Transfer-Encoding', 'chunked']]), data('de'), { type: 'trailers', headers: [['T', 't']] }, END,
+        head(200, 'OK', [['Content-Length', '3']]),
+        data('abc'),
+        END,
+        head(200, 'OK', [['Transfer-Encoding', 'chunked']]),
+        data('de'),
+        { type: 'trailers', headers: [['T', 't']] },
+        END,
         { type: 'informational', status: 100, reason: 'Continue', headers: [] },
-        head(201, 'Created', [['Content-Length', '1']]), data('f'), END,
-        head(200, 'OK', [['Content-Length', '9']]), END,
-        head(304, 'Not Modified'), END,
-        head(200, 'OK'), data('tail'), END,
+        head(201, 'Created', [['Content-Length', '1']]),
+        data('f'),
+        END,
+        head(200, 'OK', [['Content-Length', '9']]),
+        END,
+        head(304, 'Not Modified'),
+        END,
+        head(200, 'OK'),
+        data('tail'),
+        END,
       ];
       expect(r.error).toBeUndefined();
       expect(r.events).toEqual(expected);
@@ -691,15 +716,20 @@ describe('ResponseParser', () => {
         split: 'bytes',
         limits: { maxHeaderSize: 1024 * 1024 },
       });
-      expect(r.events).toEqual([head(200, 'OK', [['X-Big', value], ['Content-Length', '0']]), END]);
+      expect(r.events).toEqual([
+        head(200, 'OK', [
+          ['X-Big', value],
+          ['Content-Length', '0'],
+        ]),
+        END,
+      ]);
     });
 
     for (const framing of ['Content-Length', 'chunked']) {
       it(`completes a 200 KB ${framing} body fed one byte per execute() call, as views of the input`, () => {
         const body = Buffer.alloc(200_000);
         for (let i = 0; i < body.length; i++) body[i] = i % 251;
-        const prefix =
-          framing === 'chunked' ? `${CHUNKED}${body.length.toString(16)}\r\n` : `${OK}Content-Length: ${body.length}\r\n\r\n`;
+        const prefix = framing === 'chunked' ? `${CHUNKED}${body.length.toString(16)}\r\n` : `${OK}Content-Length: ${body.length}\r\n\r\n`;
         const suffix = framing === 'chunked' ? '\r\n0\r\n\r\n' : '';
         const input = Buffer.concat([bytes(prefix), body, bytes(suffix)]);
         const { parser, raw } = recordingParser();

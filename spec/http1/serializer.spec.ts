@@ -60,7 +60,10 @@ describe('serializeRequest', () => {
     });
 
     it('takes an iterable of pairs', () => {
-      const fields = new Map<string, string>([['x-one', '1'], ['x-two', '2']]);
+      const fields = new Map<string, string>([
+        ['x-one', '1'],
+        ['x-two', '2'],
+      ]);
       expect(head('GET', '/', { headers: fields })).toContain('x-one: 1\r\nx-two: 2\r\n');
     });
 

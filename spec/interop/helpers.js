@@ -101,7 +101,8 @@ async function waitForListener(child, address, label) {
       });
     });
     if (accepted) return;
-    if (Date.now() > deadline) throw new Error(`${label} did not accept connections within ${START_LIMIT_MS / 1000} s${logTail(child.logFile)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${label} did not accept connections within ${START_LIMIT_MS / 1000} s${logTail(child.logFile)}`);
     await delay(100);
   }
 }

@@ -62,7 +62,11 @@ function load(file) {
     const s = servers[name];
     if (s.ready) console.log(`# ${name} started (${s.binary})`);
   }
-  console.log(`# ports: ${Object.entries(ports).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(
+    `# ports: ${Object.entries(ports)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   for (const runGroup of groups) await runGroup();
   console.log(`interop: ${counts.ok} passed, ${counts.fail} failed, ${counts.skip} skipped`);
   await finish(counts.fail > 0 ? 1 : 0);

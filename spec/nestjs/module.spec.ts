@@ -13,7 +13,10 @@ const UPSTREAM = Symbol('UPSTREAM');
 // metadata that emitDecoratorMetadata writes, even under transpile-only ts-node.
 @Controller('items')
 class ItemsController {
-  constructor(private readonly http: HttpioService, @Inject(UPSTREAM) private readonly upstream: string) {}
+  constructor(
+    private readonly http: HttpioService,
+    @Inject(UPSTREAM) private readonly upstream: string,
+  ) {}
 
   @Get(':id')
   async item(@Param('id') id: string): Promise<unknown> {

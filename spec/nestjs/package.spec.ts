@@ -14,10 +14,12 @@ describe('the built httpio/nestjs entry point', () => {
   it('resolves through package.json "exports" to dist/, with type declarations', () => {
     expect(require.resolve('httpio/nestjs')).toBe(path.join(ROOT, 'dist', 'nestjs', 'index.js'));
     const entry = require(path.join(ROOT, 'package.json')).exports['./nestjs'];
-    expect(fs.existsSync(path.join(ROOT, entry.types))).withContext(entry.types).toBeTrue();
+    expect(fs.existsSync(path.join(ROOT, entry.types)))
+      .withContext(entry.types)
+      .toBeTrue();
   });
 
-  it('exports the module and the service, sharing the root entry point\'s classes', async () => {
+  it("exports the module and the service, sharing the root entry point's classes", async () => {
     const nest = require('httpio/nestjs');
     const httpio = require('httpio');
     expect(typeof nest.HttpioModule.forRoot).toBe('function');

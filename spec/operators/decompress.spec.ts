@@ -14,7 +14,13 @@ import { tearDown } from '../support/fixture';
 import { settle, type Outcome } from '../support/observe';
 import { ScriptServer } from '../support/script-server';
 
-const head = (fields: string[]): HeadEvent => ({ type: 'head', status: 200, reason: 'OK', version: '1.1', headers: new HttpHeaders(fields) });
+const head = (fields: string[]): HeadEvent => ({
+  type: 'head',
+  status: 200,
+  reason: 'OK',
+  version: '1.1',
+  headers: new HttpHeaders(fields),
+});
 const noPause = () => () => undefined;
 const data = (piece: Uint8Array, pause: () => () => void = noPause): DataEvent => ({ type: 'data', data: piece, pause });
 
@@ -156,19 +162,30 @@ describe('decompress()', () => {
     }
   });
 
-  it('errors with InvalidResponse, with zlib\'s error as cause, on corrupt data', async () => {
+  it("errors with InvalidResponse, with zlib's error as cause, on corrupt data", async () => {
     const corrupt = zlib.gzipSync(plain);
     corrupt[20] ^= 0xff;
-    for (const [coding, bytes] of [['gzip', corrupt], ['gzip', Buffer.from('not gzip at all')], ['br', Buffer.from('not brotli at all')]] as const) {
+    for (const [coding, bytes] of [
+      ['gzip', corrupt],
+      ['gzip', Buffer.from('not gzip at all')],
+      ['br', Buffer.from('not brotli at all')],
+    ] as const) {
       const outcome = await settle(encoded(coding, bytes).pipe(decompress()));
       expect(outcome.error).withContext(coding).toBeInstanceOf(InvalidResponse);
-      expect((outcome.error as Error).cause).withContext(coding).toBeInstanceOf(Error);
+      expect((outcome.error as Error).cause)
+        .withContext(coding)
+        .toBeInstanceOf(Error);
     }
   });
 
   it("passes the source's error through", async () => {
     const failure = new Error('lost');
-    const outcome = await settle(concat(encoded('gzip', zlib.gzipSync(plain).subarray(0, 30)), throwError(() => failure)).pipe(decompress()));
+    const outcome = await settle(
+      concat(
+        encoded('gzip', zlib.gzipSync(plain).subarray(0, 30)),
+        throwError(() => failure),
+      ).pipe(decompress()),
+    );
     expect(outcome.error).toBe(failure);
   });
 
@@ -177,10 +194,7 @@ describe('decompress()', () => {
       const bomb = zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024)); // 64 MiB of zeros in about 64 KiB
       expect(bomb.length).toBeLessThan(100 * 1024);
       let emitted = 0;
-      const outcome = await settle(
-        encoded('gzip', bomb, [1000, 2000]).pipe(decompress({ maxResponseSize: 1024 * 1024 })),
-        10_000,
-      );
+      const outcome = await settle(encoded('gzip', bomb, [1000, 2000]).pipe(decompress({ maxResponseSize: 1024 * 1024 })), 10_000);
       for (const e of outcome.values) if (e.type === 'data') emitted += e.data.length;
       expect(outcome.error).toBeInstanceOf(InvalidResponse);
       expect((outcome.error as Error).message).toContain('maxResponseSize (1048576)');
@@ -283,7 +297,13 @@ describe('decompress()', () => {
         fc.array(fc.nat(), { maxLength: 10 }),
         async (coding, body, cuts) => {
           const bytes = encoders[coding](Buffer.from(body.repeat(3), 'utf8'));
-          const outcome = await settle(encoded(coding.split(' ')[0], bytes, cuts.map((c) => c % (bytes.length + 1))).pipe(decompress()));
+          const outcome = await settle(
+            encoded(
+              coding.split(' ')[0],
+              bytes,
+              cuts.map((c) => c % (bytes.length + 1)),
+            ).pipe(decompress()),
+          );
           assert.equal(outcome.error, undefined);
           assert.equal(decoded(outcome).body, body.repeat(3));
         },
@@ -296,7 +316,9 @@ describe('decompress()', () => {
   });
 
   it('feeds lines() with decoded text', async () => {
-    const outcome = await settle(of<ResponseEvent[]>(head(['Content-Encoding', 'gzip']), data(zlib.gzipSync('a\nb\r\nc'))).pipe(decompress(), lines()));
+    const outcome = await settle(
+      of<ResponseEvent[]>(head(['Content-Encoding', 'gzip']), data(zlib.gzipSync('a\nb\r\nc'))).pipe(decompress(), lines()),
+    );
     expect(outcome.values).toEqual(['a', 'b', 'c']);
   });
 
@@ -310,11 +332,14 @@ describe('decompress()', () => {
       server = await ScriptServer.start(async (c) => {
         await c.nextRequest();
         const headText = `HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\nVary: Accept-Encoding\r\n\r\n`;
-        await c.write(Buffer.concat([Buffer.from(headText, 'latin1'), gz]), { split: [headText.length + 1, headText.length + 11, headText.length + 200] });
+        await c.write(Buffer.concat([Buffer.from(headText, 'latin1'), gz]), {
+          split: [headText.length + 1, headText.length + 11, headText.length + 200],
+        });
         await c.end();
       });
       conn = new HttpConnection(server.url);
-      const res = (await settle(conn.request('GET', '/', { headers: { 'accept-encoding': 'gzip' } }).pipe(decompress(), readAll()))).values[0];
+      const res = (await settle(conn.request('GET', '/', { headers: { 'accept-encoding': 'gzip' } }).pipe(decompress(), readAll())))
+        .values[0];
       expect(res.text()).toBe(text);
       expect(res.headers.has('content-encoding')).toBeFalse();
       expect(res.headers.has('content-length')).toBeFalse();

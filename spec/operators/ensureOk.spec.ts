@@ -10,7 +10,13 @@ import { tearDown } from '../support/fixture';
 import { settle } from '../support/observe';
 import { ScriptServer, response } from '../support/script-server';
 
-const head = (status: number, reason = 'Whatever'): HeadEvent => ({ type: 'head', status, reason, version: '1.1', headers: new HttpHeaders(['Content-Type', 'text/plain']) });
+const head = (status: number, reason = 'Whatever'): HeadEvent => ({
+  type: 'head',
+  status,
+  reason,
+  version: '1.1',
+  headers: new HttpHeaders(['Content-Type', 'text/plain']),
+});
 const data = (piece: string): DataEvent => ({ type: 'data', data: Buffer.from(piece), pause: () => () => undefined });
 const res = (status: number, body = '', reason = 'Whatever') => new HttpResponse(head(status, reason), Buffer.from(body));
 
@@ -78,7 +84,12 @@ describe('ensureOk()', () => {
     });
 
     it('emits no head for a status of 400 or more and errors with the response read whole, trailers included', async () => {
-      const events: ResponseEvent[] = [head(422, 'Unprocessable Content'), data('{"error":'), data('"bad id"}'), { type: 'trailers', headers: new HttpHeaders(['X', 'y']) }];
+      const events: ResponseEvent[] = [
+        head(422, 'Unprocessable Content'),
+        data('{"error":'),
+        data('"bad id"}'),
+        { type: 'trailers', headers: new HttpHeaders(['X', 'y']) },
+      ];
       const outcome = await settle(from(events).pipe(ensureOk()));
       expect(outcome.values).toEqual([]);
       const err = outcome.error as HttpStatusError;
@@ -120,7 +131,12 @@ describe('ensureOk()', () => {
 
     it('still gives the HttpStatusError when the error body fails to arrive, with the failure as cause', async () => {
       const failure = new Error('connection lost');
-      const outcome = await settle(concat(of<ResponseEvent[]>(head(502, 'Bad Gateway'), data('par')), throwError(() => failure)).pipe(ensureOk()));
+      const outcome = await settle(
+        concat(
+          of<ResponseEvent[]>(head(502, 'Bad Gateway'), data('par')),
+          throwError(() => failure),
+        ).pipe(ensureOk()),
+      );
       const err = outcome.error as HttpStatusError;
       expect(err).toBeInstanceOf(HttpStatusError);
       expect(err.cause).toBe(failure);
@@ -130,7 +146,10 @@ describe('ensureOk()', () => {
 
     it("passes the source's error through when the status was fine", async () => {
       const failure = new Error('lost');
-      const source: Observable<ResponseEvent> = concat(of<ResponseEvent[]>(head(200), data('a')), throwError(() => failure));
+      const source: Observable<ResponseEvent> = concat(
+        of<ResponseEvent[]>(head(200), data('a')),
+        throwError(() => failure),
+      );
       const outcome = await settle(source.pipe(ensureOk()));
       expect(outcome.values.map((e) => e.type)).toEqual(['head', 'data']);
       expect(outcome.error).toBe(failure);

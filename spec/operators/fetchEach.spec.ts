@@ -17,7 +17,13 @@ const bodies = (responses: HttpResponse[]) => responses.map((r) => r.text());
 /** A target whose requests the spec answers by hand, in any order. */
 class ManualTarget implements FetchTarget<{ tag?: string }> {
   /** Every fetch() subscribed, in order. */
-  readonly calls: Array<{ method: string; path: string; init?: { tag?: string }; subscriber: Subscriber<HttpResponse>; unsubscribed: boolean }> = [];
+  readonly calls: Array<{
+    method: string;
+    path: string;
+    init?: { tag?: string };
+    subscriber: Subscriber<HttpResponse>;
+    unsubscribed: boolean;
+  }> = [];
 
   fetch(method: string, path: string, init?: { tag?: string }): Observable<HttpResponse> {
     return new Observable<HttpResponse>((subscriber) => {
@@ -75,7 +81,9 @@ describe('fetchEach()', () => {
 
   it('takes url instead of path, for an HttpAgent, a URL object too', () => {
     const target = new ManualTarget();
-    from(['http://a.test/1', new URL('https://b.test/2')]).pipe(fetchEach(target, (url) => ({ method: 'GET', url }))).subscribe();
+    from(['http://a.test/1', new URL('https://b.test/2')])
+      .pipe(fetchEach(target, (url) => ({ method: 'GET', url })))
+      .subscribe();
     expect(target.calls.map((c) => c.path)).toEqual(['http://a.test/1', 'https://b.test/2']);
   });
 
@@ -112,7 +120,9 @@ describe('fetchEach()', () => {
   it('emits a response as soon as every earlier one is out, even before its own fetch completes', () => {
     const target = new ManualTarget();
     const seen: string[] = [];
-    from(['/0', '/1', '/2']).pipe(fetchEach(target, (p) => ({ method: 'GET', path: p }))).subscribe((r) => seen.push(r.text()));
+    from(['/0', '/1', '/2'])
+      .pipe(fetchEach(target, (p) => ({ method: 'GET', path: p })))
+      .subscribe((r) => seen.push(r.text()));
     target.calls[1].subscriber.next(answer('/1'));
     expect(seen).toEqual([]);
     target.answer('/0');
@@ -124,7 +134,9 @@ describe('fetchEach()', () => {
 
   it('starts 64 requests at once by default', () => {
     const target = new ManualTarget();
-    range(0, 100).pipe(fetchEach(target, (i) => ({ method: 'GET', path: `/${i}` }))).subscribe();
+    range(0, 100)
+      .pipe(fetchEach(target, (i) => ({ method: 'GET', path: `/${i}` })))
+      .subscribe();
     expect(target.calls.length).toBe(64);
     expect(() => fetchEach(target, () => ({ method: 'GET', path: '/' }), { concurrency: 0 })).toThrowError(RangeError, /concurrency/);
   });
@@ -181,7 +193,9 @@ describe('fetchEach()', () => {
 
   it('cancels every request in flight, and the queued ones, when the output is unsubscribed', () => {
     const target = new ManualTarget();
-    const subscription = range(0, 1000).pipe(fetchEach(target, (i) => ({ method: 'GET', path: `/${i}` }), { concurrency: 8 })).subscribe();
+    const subscription = range(0, 1000)
+      .pipe(fetchEach(target, (i) => ({ method: 'GET', path: `/${i}` }), { concurrency: 8 }))
+      .subscribe();
     expect(target.active).toBe(8);
     subscription.unsubscribe();
     expect(target.active).toBe(0);
@@ -191,7 +205,12 @@ describe('fetchEach()', () => {
   it('stops at take(): the rest is never requested', () => {
     const target = new ManualTarget();
     const seen: string[] = [];
-    range(0, 100).pipe(fetchEach(target, (i) => ({ method: 'GET', path: `/${i}` }), { concurrency: 2 }), take(1)).subscribe((r) => seen.push(r.text()));
+    range(0, 100)
+      .pipe(
+        fetchEach(target, (i) => ({ method: 'GET', path: `/${i}` }), { concurrency: 2 }),
+        take(1),
+      )
+      .subscribe((r) => seen.push(r.text()));
     target.answer('/0');
     expect(seen).toEqual(['/0']);
     expect(target.active).toBe(0);
@@ -201,7 +220,9 @@ describe('fetchEach()', () => {
   it('emits nothing for a request that completes without a response, and goes on', () => {
     const target = new ManualTarget();
     const seen: string[] = [];
-    from(['/a', '/b']).pipe(fetchEach(target, (p) => ({ method: 'GET', path: p }))).subscribe((r) => seen.push(r.text()));
+    from(['/a', '/b'])
+      .pipe(fetchEach(target, (p) => ({ method: 'GET', path: p })))
+      .subscribe((r) => seen.push(r.text()));
     target.calls[0].subscriber.complete();
     target.answer('/b');
     expect(seen).toEqual(['/b']);
@@ -269,7 +290,12 @@ describe('fetchEach()', () => {
       server = await ScriptServer.respondEach((req) => response(200, `answer to ${req.path}`));
       conn = new HttpConnection(server.url);
       const items = Array.from({ length: 50 }, (_, i) => i);
-      const outcome = await settle(from(items).pipe(fetchEach(conn, (i) => ({ method: 'GET', path: `/item/${i}`, init: { headers: { 'x-item': String(i) } } }), { concurrency: 8 })), 10_000);
+      const outcome = await settle(
+        from(items).pipe(
+          fetchEach(conn, (i) => ({ method: 'GET', path: `/item/${i}`, init: { headers: { 'x-item': String(i) } } }), { concurrency: 8 }),
+        ),
+        10_000,
+      );
       expect(outcome.completed).toBeTrue();
       expect(bodies(outcome.values)).toEqual(items.map((i) => `answer to /item/${i}`));
       expect(server.requests.map((r) => r.header('x-item'))).toEqual(items.map(String));
@@ -280,7 +306,10 @@ describe('fetchEach()', () => {
       const pool = new HttpPool(server.url, { connections: 3 });
       const agent = new HttpAgent();
       try {
-        const viaPool = await settle(range(0, 30).pipe(fetchEach(pool, (i) => ({ method: 'GET', path: `/p/${i}` }), { concurrency: 10 })), 10_000);
+        const viaPool = await settle(
+          range(0, 30).pipe(fetchEach(pool, (i) => ({ method: 'GET', path: `/p/${i}` }), { concurrency: 10 })),
+          10_000,
+        );
         expect(bodies(viaPool.values)).toEqual(Array.from({ length: 30 }, (_, i) => `answer to /p/${i}`));
         const urls = Array.from({ length: 20 }, (_, i) => new URL(`/a/${i}`, server!.url));
         const viaAgent = await settle(from(urls).pipe(fetchEach(agent, (url) => ({ method: 'GET', url }), { concurrency: 5 })), 10_000);

@@ -8,7 +8,13 @@ import { lines } from '../../lib/operators/lines';
 
 // Response events built by hand, as in operators.spec.ts: no socket needed.
 
-const head = (): HeadEvent => ({ type: 'head', status: 200, reason: 'OK', version: '1.1', headers: new HttpHeaders(['Content-Type', 'text/plain']) });
+const head = (): HeadEvent => ({
+  type: 'head',
+  status: 200,
+  reason: 'OK',
+  version: '1.1',
+  headers: new HttpHeaders(['Content-Type', 'text/plain']),
+});
 const data = (piece: string | Uint8Array): DataEvent => ({
   type: 'data',
   data: typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece,
@@ -69,7 +75,9 @@ describe('lines()', () => {
     const text = 'é€😀\n';
     const bytes = utf8(text);
     for (let at = 1; at < bytes.length; at++) {
-      expect(run(body(bytes, [at]), lines()).values).withContext(`cut at ${at}`).toEqual(['é€😀']);
+      expect(run(body(bytes, [at]), lines()).values)
+        .withContext(`cut at ${at}`)
+        .toEqual(['é€😀']);
     }
     // One byte per data event.
     expect(run(body(bytes, [...bytes.keys()]), lines()).values).toEqual(['é€😀']);
@@ -91,7 +99,13 @@ describe('lines()', () => {
 
   it("passes the source's error through after the lines before it", () => {
     const failure = new Error('lost');
-    const out = run(concat(of<ResponseEvent[]>(head(), data('a\nb')), throwError(() => failure)), lines());
+    const out = run(
+      concat(
+        of<ResponseEvent[]>(head(), data('a\nb')),
+        throwError(() => failure),
+      ),
+      lines(),
+    );
     expect(out.values).toEqual(['a']);
     expect(out.error).toBe(failure);
   });
@@ -158,7 +172,13 @@ describe('lines()', () => {
         const last = parts.pop()!;
         const expected = parts.map((p) => (p.endsWith('\r') ? p.slice(0, -1) : p));
         if (last !== '') expected.push(last);
-        const out = run(body(bytes, cuts.map((c) => c % (bytes.length + 1))), lines());
+        const out = run(
+          body(
+            bytes,
+            cuts.map((c) => c % (bytes.length + 1)),
+          ),
+          lines(),
+        );
         assert.equal(out.error, undefined);
         assert.equal(out.completed, true);
         assert.deepEqual(out.values, expected);

@@ -6,7 +6,13 @@ import type { DataEvent, HeadEvent, ResponseEvent } from '../../lib/events';
 import { HttpHeaders } from '../../lib/headers';
 import { ndjson } from '../../lib/operators/ndjson';
 
-const head = (): HeadEvent => ({ type: 'head', status: 200, reason: 'OK', version: '1.1', headers: new HttpHeaders(['Content-Type', 'application/x-ndjson']) });
+const head = (): HeadEvent => ({
+  type: 'head',
+  status: 200,
+  reason: 'OK',
+  version: '1.1',
+  headers: new HttpHeaders(['Content-Type', 'application/x-ndjson']),
+});
 const data = (piece: string | Uint8Array): DataEvent => ({
   type: 'data',
   data: typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece,
@@ -52,7 +58,9 @@ describe('ndjson()', () => {
   it('keeps a character split across data events whole', () => {
     const bytes = Buffer.from('["😀é"]\n', 'utf8');
     for (let at = 1; at < bytes.length; at++) {
-      expect(run(body(bytes.toString(), [at]), ndjson()).values).withContext(`cut at ${at}`).toEqual([['😀é']]);
+      expect(run(body(bytes.toString(), [at]), ndjson()).values)
+        .withContext(`cut at ${at}`)
+        .toEqual([['😀é']]);
     }
   });
 
@@ -85,13 +93,28 @@ describe('ndjson()', () => {
     const values = fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 8 });
     const gap = fc.constantFrom('', '\n', ' \n', '\r\n');
     fc.assert(
-      fc.property(values, fc.array(gap, { minLength: 9, maxLength: 9 }), fc.array(fc.nat(), { maxLength: 10 }), fc.boolean(), (items, gaps, cuts, crlf) => {
-        const text = items.map((v, i) => gaps[i] + JSON.stringify(v) + (crlf ? '\r\n' : '\n')).join('') + gaps[8];
-        const size = Buffer.byteLength(text);
-        const out = run(body(text, cuts.map((c) => c % (size + 1))), ndjson());
-        assert.equal(out.error, undefined);
-        assert.deepEqual(out.values, items.map((v) => JSON.parse(JSON.stringify(v))));
-      }),
+      fc.property(
+        values,
+        fc.array(gap, { minLength: 9, maxLength: 9 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.boolean(),
+        (items, gaps, cuts, crlf) => {
+          const text = items.map((v, i) => gaps[i] + JSON.stringify(v) + (crlf ? '\r\n' : '\n')).join('') + gaps[8];
+          const size = Buffer.byteLength(text);
+          const out = run(
+            body(
+              text,
+              cuts.map((c) => c % (size + 1)),
+            ),
+            ndjson(),
+          );
+          assert.equal(out.error, undefined);
+          assert.deepEqual(
+            out.values,
+            items.map((v) => JSON.parse(JSON.stringify(v))),
+          );
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -76,7 +76,12 @@ describe('readAll()', () => {
 
   it('passes an error through, emitting nothing', async () => {
     const failure = new Error('lost');
-    const outcome = await settle(concat(stream(head(), data('part')), throwError(() => failure)).pipe(readAll()));
+    const outcome = await settle(
+      concat(
+        stream(head(), data('part')),
+        throwError(() => failure),
+      ).pipe(readAll()),
+    );
     expect(outcome.values).toEqual([]);
     expect(outcome.completed).toBeFalse();
     expect(outcome.error).toBe(failure);
@@ -129,7 +134,9 @@ describe('writeTo()', () => {
 
   it('emits the head, writes every piece in order, and completes', async () => {
     const sink = new PassThrough();
-    const outcome = await settle(stream(informational(), head(200), data('a'), data('bb'), data('ccc'), trailers(['X', 'y'])).pipe(writeTo(sink)));
+    const outcome = await settle(
+      stream(informational(), head(200), data('a'), data('bb'), data('ccc'), trailers(['X', 'y'])).pipe(writeTo(sink)),
+    );
     expect(outcome.completed).toBeTrue();
     expect(outcome.values.map((e) => `${e.type} ${e.status}`)).toEqual(['head 200']);
     expect(contents(sink)).toBe('abbccc');
@@ -207,7 +214,12 @@ describe('writeTo()', () => {
   it('lifts the pause when the sink drains', async () => {
     const { sink } = fullSink();
     const resume = jasmine.createSpy('resume');
-    const outcome = await settle(stream(head(), data('x', () => resume)).pipe(writeTo(sink)));
+    const outcome = await settle(
+      stream(
+        head(),
+        data('x', () => resume),
+      ).pipe(writeTo(sink)),
+    );
     expect(outcome.completed).toBeTrue();
     expect(resume).not.toHaveBeenCalled();
     sink.emit('drain');

@@ -15,7 +15,9 @@ const data = (piece: Uint8Array): DataEvent => ({ type: 'data', data: piece, pau
 
 function read(pieces: Uint8Array[]): HttpResponse {
   let res: HttpResponse | undefined;
-  from<ResponseEvent[]>([head, ...pieces.map(data)]).pipe(readAll()).subscribe((r) => (res = r));
+  from<ResponseEvent[]>([head, ...pieces.map(data)])
+    .pipe(readAll())
+    .subscribe((r) => (res = r));
   return res!;
 }
 
@@ -46,7 +48,7 @@ describe('readAll() memory', () => {
   it('joins many pieces in order, and gives an empty body for none', () => {
     const bytes = Buffer.from('0123456789abcdef'.repeat(1000));
     const pieces = [];
-    for (let at = 0, size = 1; at < bytes.length; at += size, size = (size * 3) % 17 + 1) pieces.push(bytes.subarray(at, at + size));
+    for (let at = 0, size = 1; at < bytes.length; at += size, size = ((size * 3) % 17) + 1) pieces.push(bytes.subarray(at, at + size));
     expect(Buffer.from(read(pieces).body).equals(bytes)).toBeTrue();
     expect(read([]).body.length).toBe(0);
   });

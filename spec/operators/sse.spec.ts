@@ -13,7 +13,13 @@ import { ScriptServer } from '../support/script-server';
 // The rules checked here are WHATWG HTML §9.2.5 "Parsing an event stream"
 // and §9.2.6 "Interpreting an event stream".
 
-const head = (): HeadEvent => ({ type: 'head', status: 200, reason: 'OK', version: '1.1', headers: new HttpHeaders(['Content-Type', 'text/event-stream']) });
+const head = (): HeadEvent => ({
+  type: 'head',
+  status: 200,
+  reason: 'OK',
+  version: '1.1',
+  headers: new HttpHeaders(['Content-Type', 'text/event-stream']),
+});
 const data = (piece: string | Uint8Array): DataEvent => ({
   type: 'data',
   data: typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece,
@@ -78,7 +84,9 @@ describe('sse()', () => {
   it('takes a CR at the end of one data event and an LF at the start of the next as one line end', () => {
     const text = 'data: a\r\ndata: b\r\n\r\n';
     for (let at = 1; at < text.length; at++) {
-      expect(events(text, [at])).withContext(`cut at ${at}`).toEqual([{ event: 'message', data: 'a\nb' }]);
+      expect(events(text, [at]))
+        .withContext(`cut at ${at}`)
+        .toEqual([{ event: 'message', data: 'a\nb' }]);
     }
   });
 
@@ -108,7 +116,11 @@ describe('sse()', () => {
   });
 
   it('takes retry only when it is all ASCII digits, and keeps it like the last event ID', () => {
-    expect(events('retry: 3000\n\ndata: a\n\nretry: 10a\ndata: b\n\nretry: -1\nretry:\nretry: 1.5\nretry:  5\ndata: c\n\nretry: 42\ndata: d\n\n')).toEqual([
+    expect(
+      events(
+        'retry: 3000\n\ndata: a\n\nretry: 10a\ndata: b\n\nretry: -1\nretry:\nretry: 1.5\nretry:  5\ndata: c\n\nretry: 42\ndata: d\n\n',
+      ),
+    ).toEqual([
       { event: 'message', data: 'a', retry: 3000 },
       { event: 'message', data: 'b', retry: 3000 },
       { event: 'message', data: 'c', retry: 3000 },
@@ -124,7 +136,10 @@ describe('sse()', () => {
     const out = run(body('data: a\n\ndata: b\n'), sse());
     expect(out.values).toEqual([{ event: 'message', data: 'a' }]);
     expect(out.completed).toBeTrue();
-    expect(events('data: a\n\ndata: b\n\ndata: c')).toEqual([{ event: 'message', data: 'a' }, { event: 'message', data: 'b' }]);
+    expect(events('data: a\n\ndata: b\n\ndata: c')).toEqual([
+      { event: 'message', data: 'a' },
+      { event: 'message', data: 'b' },
+    ]);
   });
 
   it('decodes UTF-8 split across data events', () => {
@@ -134,7 +149,13 @@ describe('sse()', () => {
 
   it("passes the source's error through after the events before it", () => {
     const failure = new Error('lost');
-    const out = run(concat(body('data: a\n\ndata: b\n'), throwError(() => failure)), sse());
+    const out = run(
+      concat(
+        body('data: a\n\ndata: b\n'),
+        throwError(() => failure),
+      ),
+      sse(),
+    );
     expect(out.values).toEqual([{ event: 'message', data: 'a' }]);
     expect(out.error).toBe(failure);
   });
@@ -174,36 +195,47 @@ describe('sse()', () => {
     });
     const eol = fc.constantFrom('\n', '\r', '\r\n');
     fc.assert(
-      fc.property(fc.array(block, { maxLength: 6 }), fc.array(eol, { minLength: 40, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 12 }), (blocks, ends, cuts) => {
-        let n = 0;
-        let previous = '';
-        const line = (s: string) => {
-          let end = ends[n++ % ends.length];
-          // CR then an empty line ended by LF would be one CRLF, not two line ends.
-          if (s === '' && previous === '\r' && end === '\n') end = '\r\n';
-          previous = end;
-          return s + end;
-        };
-        let stream = '';
-        const expected: ServerSentEvent[] = [];
-        let lastId: string | undefined;
-        for (const b of blocks) {
-          if (b.comment) stream += line(': keep-alive');
-          if (b.event !== undefined) stream += line(`event: ${b.event}`);
-          if (b.id !== undefined) stream += line(`id: ${b.id}`);
-          for (const l of b.lines) stream += line(`data: ${l}`);
-          stream += line('');
-          lastId = b.id ?? lastId;
-          const event: { event: string; data: string; id?: string } = { event: b.event ?? 'message', data: b.lines.join('\n') };
-          if (lastId !== undefined) event.id = lastId;
-          expected.push(event);
-        }
-        const bytes = Buffer.from(stream, 'utf8');
-        const out = run(body(bytes, cuts.map((c) => c % (bytes.length + 1))), sse());
-        assert.equal(out.error, undefined);
-        assert.deepEqual(out.values, expected);
-        assert.deepEqual(run(body(bytes, [...bytes.keys()]), sse()).values, expected);
-      }),
+      fc.property(
+        fc.array(block, { maxLength: 6 }),
+        fc.array(eol, { minLength: 40, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (blocks, ends, cuts) => {
+          let n = 0;
+          let previous = '';
+          const line = (s: string) => {
+            let end = ends[n++ % ends.length];
+            // CR then an empty line ended by LF would be one CRLF, not two line ends.
+            if (s === '' && previous === '\r' && end === '\n') end = '\r\n';
+            previous = end;
+            return s + end;
+          };
+          let stream = '';
+          const expected: ServerSentEvent[] = [];
+          let lastId: string | undefined;
+          for (const b of blocks) {
+            if (b.comment) stream += line(': keep-alive');
+            if (b.event !== undefined) stream += line(`event: ${b.event}`);
+            if (b.id !== undefined) stream += line(`id: ${b.id}`);
+            for (const l of b.lines) stream += line(`data: ${l}`);
+            stream += line('');
+            lastId = b.id ?? lastId;
+            const event: { event: string; data: string; id?: string } = { event: b.event ?? 'message', data: b.lines.join('\n') };
+            if (lastId !== undefined) event.id = lastId;
+            expected.push(event);
+          }
+          const bytes = Buffer.from(stream, 'utf8');
+          const out = run(
+            body(
+              bytes,
+              cuts.map((c) => c % (bytes.length + 1)),
+            ),
+            sse(),
+          );
+          assert.equal(out.error, undefined);
+          assert.deepEqual(out.values, expected);
+          assert.deepEqual(run(body(bytes, [...bytes.keys()]), sse()).values, expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -219,7 +251,9 @@ describe('sse()', () => {
       server = await ScriptServer.start(async (c) => {
         await c.nextRequest();
         const head = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n';
-        await c.write(head + chunk(stream.slice(0, 20)) + chunk(stream.slice(20)) + '0\r\n\r\n', { split: [head.length + 3, head.length + 30, head.length + 47] });
+        await c.write(head + chunk(stream.slice(0, 20)) + chunk(stream.slice(20)) + '0\r\n\r\n', {
+          split: [head.length + 3, head.length + 30, head.length + 47],
+        });
         await c.end();
       });
       conn = new HttpConnection(server.url);

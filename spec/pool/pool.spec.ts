@@ -88,7 +88,7 @@ describe('HttpPool', () => {
     let plan = 0;
     server = await ScriptServer.start(async (c) => {
       const seed = plan++;
-      const keep = 1 + (seed * 7) % 5;
+      const keep = 1 + ((seed * 7) % 5);
       const announce = seed % 3 === 0;
       for (let n = 1; ; n++) {
         const req = await c.nextRequest(Infinity).catch(() => null);
@@ -102,7 +102,10 @@ describe('HttpPool', () => {
     const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => settle(pool!.fetch('GET', `/${i}`), 10_000)));
     outcomes.forEach((outcome: Outcome<HttpResponse>, i) => {
       if (outcome.error === undefined) expect(outcome.values.map((r) => r.text())).toEqual([`/${i}`]);
-      else expect(outcome.error instanceof ConnectionClosed && outcome.error.sent).withContext(`${i}: ${outcome.error}`).toBeTrue();
+      else
+        expect(outcome.error instanceof ConnectionClosed && outcome.error.sent)
+          .withContext(`${i}: ${outcome.error}`)
+          .toBeTrue();
     });
     const succeeded = outcomes.filter((o) => o.error === undefined).length;
     expect(succeeded).toBeGreaterThan(100);

@@ -11,7 +11,10 @@ export class BulkServer {
   sent = 0;
   private readonly sockets = new Set<net.Socket>();
 
-  private constructor(private readonly server: net.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
 
   static async start(size: number, piece = 64 * 1024): Promise<BulkServer> {
     // `self` is declared below: connections only come once it exists.

@@ -27,7 +27,10 @@ export class ConnectProxy {
   readonly requests: ProxyRequest[] = [];
   private readonly sockets = new Set<net.Socket>();
 
-  private constructor(private readonly server: http.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: http.Server,
+    readonly port: number,
+  ) {}
 
   /** `http://127.0.0.1:PORT`; pass `credentials` to put `user:password@` in it. */
   url(credentials?: string): string {
@@ -50,7 +53,9 @@ export class ConnectProxy {
     if (behaviour.credentials !== undefined) {
       const expected = `Basic ${Buffer.from(behaviour.credentials).toString('base64')}`;
       if (req.headers['proxy-authorization'] !== expected) {
-        return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="specs"\r\nContent-Length: 0\r\n\r\n');
+        return void client.end(
+          'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="specs"\r\nContent-Length: 0\r\n\r\n',
+        );
       }
     }
     if (behaviour.status !== undefined) return void client.end(`HTTP/1.1 ${behaviour.status} Refused\r\nContent-Length: 0\r\n\r\n`);

@@ -10,5 +10,7 @@ export async function tearDown(
 ): Promise<void> {
   conn?.destroy();
   await server?.close();
-  expect(server?.errors ?? []).withContext('errors thrown by the server scripts').toEqual([]);
+  expect(server?.errors ?? [])
+    .withContext('errors thrown by the server scripts')
+    .toEqual([]);
 }

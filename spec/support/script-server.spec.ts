@@ -58,7 +58,11 @@ describe('ScriptServer', () => {
     const second = await conn.nextRequest();
 
     expect([first.method, first.path, first.version]).toEqual(['GET', '/a?q=1', 'HTTP/1.1']);
-    expect(first.headers).toEqual([['Host', 'example'], ['X-Dup', 'one'], ['x-dup', 'two']]);
+    expect(first.headers).toEqual([
+      ['Host', 'example'],
+      ['X-Dup', 'one'],
+      ['x-dup', 'two'],
+    ]);
     expect(first.header('X-DUP')).toBe('one, two');
     expect(first.header('content-length')).toBeUndefined();
     expect(first.body.length).toBe(0);
@@ -75,7 +79,12 @@ describe('ScriptServer', () => {
     const conn = await firstConnection();
     const wire = 'PUT /split HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789';
     // Cut inside the request line, inside the blank line, and inside the body.
-    for (const [from, to] of [[0, 5], [5, 42], [42, 45], [45, wire.length - 1]] as const) {
+    for (const [from, to] of [
+      [0, 5],
+      [5, 42],
+      [42, 45],
+      [45, wire.length - 1],
+    ] as const) {
       client.socket.write(wire.slice(from, to));
       await until(() => conn.received.length === to);
     }
@@ -92,8 +101,7 @@ describe('ScriptServer', () => {
     server = await ScriptServer.start(() => undefined);
     const client = await connect();
     const chunked =
-      'POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n' +
-      'a;name=value\r\n0123456789\r\n3\r\nabc\r\n0\r\nDigest: x\r\n\r\n';
+      'POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n' + 'a;name=value\r\n0123456789\r\n3\r\nabc\r\n0\r\nDigest: x\r\n\r\n';
     client.socket.write(chunked + 'GET /next HTTP/1.1\r\n\r\n');
     const conn = await firstConnection();
 

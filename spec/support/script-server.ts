@@ -23,7 +23,11 @@ export interface ReceivedRequest {
 /** `code`: 'CLIENT_CLOSED' (also a failed write), 'TIMEOUT', 'MALFORMED' or 'SERVER_CLOSED'. */
 export class ScriptServerError extends Error {
   override readonly name = 'ScriptServerError';
-  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -144,15 +148,22 @@ export class ServerConnection {
   readonly closed: Promise<void>;
 
   /** @internal Made by ScriptServer; `deliver` records each request handed out. */
-  constructor(readonly index: number, private readonly socket: net.Socket, private readonly deliver: (r: ReceivedRequest) => void) {
+  constructor(
+    readonly index: number,
+    private readonly socket: net.Socket,
+    private readonly deliver: (r: ReceivedRequest) => void,
+  ) {
     socket.on('error', () => undefined); // ECONNRESET and the like; 'close' follows.
     // Read now: a closed TLS socket no longer knows how its handshake went.
     const secure = socket as tls.TLSSocket;
-    this.tls = typeof secure.isSessionReused !== 'function' ? null : {
-      servername: (secure as unknown as { servername: string | false }).servername,
-      alpn: secure.alpnProtocol ?? false,
-      resumed: secure.isSessionReused(),
-    };
+    this.tls =
+      typeof secure.isSessionReused !== 'function'
+        ? null
+        : {
+            servername: (secure as unknown as { servername: string | false }).servername,
+            alpn: secure.alpnProtocol ?? false,
+            resumed: secure.isSessionReused(),
+          };
     socket.on('data', (data: Buffer) => this.onData(data));
     socket.on('end', () => {
       this.ended = true;
@@ -328,9 +339,8 @@ export class ScriptServer {
   static start(script: Script, options: ListenOptions = {}): Promise<ScriptServer> {
     return new Promise((resolve, reject) => {
       // allowHalfOpen: a client's FIN leaves our side open, so a script may still answer.
-      const server = options.tls !== undefined
-        ? tls.createServer({ allowHalfOpen: true, ...options.tls })
-        : net.createServer({ allowHalfOpen: true });
+      const server =
+        options.tls !== undefined ? tls.createServer({ allowHalfOpen: true, ...options.tls }) : net.createServer({ allowHalfOpen: true });
       const self = new ScriptServer(server);
       // A TLS server hands over sockets once the handshake is done; a failed one is recorded.
       if (options.tls !== undefined) server.on('tlsClientError', (err) => self.tlsErrors.push(err));
@@ -404,7 +414,8 @@ export class ScriptServer {
         };
         const check = () => {
           if (this.connections.length >= n) settle();
-          else if (this.closing) settle(new ScriptServerError('SERVER_CLOSED', `server closed with ${this.connections.length} of ${n} connections`));
+          else if (this.closing)
+            settle(new ScriptServerError('SERVER_CLOSED', `server closed with ${this.connections.length} of ${n} connections`));
         };
         const timer = setTimeout(
           () => settle(new ScriptServerError('TIMEOUT', `${this.connections.length} of ${n} connections within ${timeoutMs} ms`)),

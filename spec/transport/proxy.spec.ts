@@ -33,7 +33,7 @@ describe('CONNECT proxies', () => {
     expect(server.connections.length).toBe(1);
   });
 
-  it('runs TLS inside the tunnel for an https: origin, with the origin\'s SNI and verification', async () => {
+  it("runs TLS inside the tunnel for an https: origin, with the origin's SNI and verification", async () => {
     server = await echo({ tls: SERVER });
     proxy = await ConnectProxy.start({ routes: { [`localhost:${server.port}`]: server.port } });
     conn = new HttpConnection(`https://localhost:${server.port}`, { proxy: proxy.url(), tls: { ca: CA } });
@@ -43,7 +43,7 @@ describe('CONNECT proxies', () => {
     expect(proxy.requests[0].target).toBe(`localhost:${server.port}`);
   });
 
-  it('sends the URL\'s percent-decoded credentials as Proxy-Authorization: Basic', async () => {
+  it("sends the URL's percent-decoded credentials as Proxy-Authorization: Basic", async () => {
     server = await echo();
     proxy = await ConnectProxy.start({ credentials: 'alice:p@ss:w', routes: { 'origin.invalid:80': server.port } });
     conn = new HttpConnection('http://origin.invalid', { proxy: proxy.url('alice:p%40ss%3Aw') });

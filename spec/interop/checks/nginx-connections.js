@@ -64,7 +64,9 @@ module.exports = async function nginxConnectionChecks() {
   });
 
   await check('nginx TLS: client certificate (tls.cert, tls.key) for a server that requires one', ['nginx'], async () => {
-    const withCert = connect(`https://localhost:${ports.mtls}`, { tls: { ca, cert: fs.readFileSync(cert('client.pem')), key: fs.readFileSync(cert('client-key.pem')) } });
+    const withCert = connect(`https://localhost:${ports.mtls}`, {
+      tls: { ca, cert: fs.readFileSync(cert('client.pem')), key: fs.readFileSync(cert('client-key.pem')) },
+    });
     const res = await get(withCert, '/client');
     assert(res.status === 200 && res.text().includes('httpio test client'), `${res.status} ${JSON.stringify(res.text())}`);
     // nginx completes the handshake without a certificate and answers 400 itself.
@@ -99,7 +101,8 @@ module.exports = async function nginxConnectionChecks() {
     const conn = connect('http://localhost', { socketPath: files.nginxSocket });
     const all = await Promise.all([get(conn, '/where'), ...Array.from({ length: 5 }, () => get(conn, '/hello.txt'))]);
     assert(all[0].status === 200 && all[0].text() === 'unix\n', `/where: ${all[0].status} ${JSON.stringify(all[0].text())}`);
-    for (const res of all.slice(1)) assert(res.status === 200 && res.text() === HELLO, `/hello.txt: ${res.status} ${JSON.stringify(res.text())}`);
+    for (const res of all.slice(1))
+      assert(res.status === 200 && res.text() === HELLO, `/hello.txt: ${res.status} ${JSON.stringify(res.text())}`);
     return `6 pipelined GETs answered by the unix: listener`;
   });
 };

@@ -12,7 +12,11 @@ module.exports = async function nginxRequestChecks() {
   await check('nginx offers h2 over ALPN (control: a Node TLS client asking for h2 gets it)', ['nginx'], async () => {
     const socket = tls.connect({ host: '127.0.0.1', port: ports.tls, servername: 'localhost', ca, ALPNProtocols: ['h2', 'http/1.1'] });
     try {
-      await withTimeout(new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject)), 5_000, 'TLS handshake');
+      await withTimeout(
+        new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject)),
+        5_000,
+        'TLS handshake',
+      );
       assert(socket.alpnProtocol === 'h2', `ALPN chose ${socket.alpnProtocol}, not h2`);
     } finally {
       socket.destroy();
@@ -49,7 +53,9 @@ module.exports = async function nginxRequestChecks() {
 
   await check('nginx TLS: POST and PUT with a body, then GET it back', ['nginx'], async () => {
     const conn = connect(https(), trusted);
-    const post = await rxjs.firstValueFrom(conn.fetch('POST', '/echo', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=httpio' }));
+    const post = await rxjs.firstValueFrom(
+      conn.fetch('POST', '/echo', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=httpio' }),
+    );
     assert(post.status === 200 && post.text() === 'POST 11\n', `POST /echo: ${post.status} ${JSON.stringify(post.text())}`);
     const put = await rxjs.firstValueFrom(conn.fetch('PUT', '/dav/put.bin', { body: UPLOAD }));
     assert(put.status === 201 || put.status === 204, `PUT: ${put.status}`);

@@ -16,13 +16,18 @@ module.exports = async function proxyChecks() {
     const all = await Promise.all([get(conn, '/where'), get(conn, '/hello.txt'), get(conn, '/hello.txt')]);
     assert(all[0].status === 200 && all[0].text() === `${where}\n`, `/where: ${all[0].status} ${JSON.stringify(all[0].text())}`);
     for (const res of all.slice(1)) assert(res.status === 200 && res.text() === HELLO, `/hello.txt: ${res.status}`);
-    assert(all.every((res) => res.version === '1.1'), 'a response was not HTTP/1.1');
+    assert(
+      all.every((res) => res.version === '1.1'),
+      'a response was not HTTP/1.1',
+    );
     const lines = await logLinesSince(files.tinyproxyLog, mark, new RegExp(`CONNECT \\S+:${port} HTTP`));
     assert(lines.length > 0, `tinyproxy logged no CONNECT to port ${port}: the request did not go through the proxy`);
     return `3 pipelined GETs through the tunnel (${lines[0].replace(/^.*(CONNECT \S+).*$/, '$1')})`;
   };
   await check('tinyproxy: CONNECT tunnel to the nginx https: origin', ['nginx', 'tinyproxy'], () => viaTinyproxy(https(), 'tls'));
-  await check('tinyproxy: CONNECT tunnel to the nginx http: origin', ['nginx', 'tinyproxy'], () => viaTinyproxy(`http://localhost:${ports.plain}`, 'plain'));
+  await check('tinyproxy: CONNECT tunnel to the nginx http: origin', ['nginx', 'tinyproxy'], () =>
+    viaTinyproxy(`http://localhost:${ports.plain}`, 'plain'),
+  );
   await check('tinyproxy: CONNECT to a port it does not allow -> ConnectError', ['nginx', 'tinyproxy'], async () => {
     const conn = connect(`https://localhost:${ports.expired}`, { ...trusted, proxy: `http://127.0.0.1:${ports.tinyproxy}` });
     return expectConnectError(conn, '/hello.txt', (err) => {
@@ -34,7 +39,10 @@ module.exports = async function proxyChecks() {
   const viaSquid = async (origin, where) => {
     const mark = fileSize(files.squidAccess);
     const port = Number(new URL(origin).port);
-    const conn = connect(origin, { ...(origin.startsWith('https:') ? trusted : {}), proxy: squidProxy(`${SQUID_USER}:${SQUID_PASSWORD_IN_URL}@`) });
+    const conn = connect(origin, {
+      ...(origin.startsWith('https:') ? trusted : {}),
+      proxy: squidProxy(`${SQUID_USER}:${SQUID_PASSWORD_IN_URL}@`),
+    });
     const all = await Promise.all([get(conn, '/where'), get(conn, '/hello.txt')]);
     assert(all[0].status === 200 && all[0].text() === `${where}\n`, `/where: ${all[0].status} ${JSON.stringify(all[0].text())}`);
     assert(all[1].status === 200 && all[1].text() === HELLO, `/hello.txt: ${all[1].status}`);
@@ -45,8 +53,14 @@ module.exports = async function proxyChecks() {
     return `authenticated as ${SQUID_USER} (password ${SQUID_PASSWORD_IN_URL} in the URL)`;
   };
   await check('squid: CONNECT with basic auth to the nginx https: origin', ['nginx', 'squid'], () => viaSquid(https(), 'tls'));
-  await check('squid: CONNECT with basic auth to the nginx http: origin', ['nginx', 'squid'], () => viaSquid(`http://localhost:${ports.plain}`, 'plain'));
-  const proxyAuthRequired = (err) => assert(/(^|\D)407(\D|$)|proxy authentication required/i.test(err.message), `message names neither 407 nor proxy authentication: ${err.message}`);
+  await check('squid: CONNECT with basic auth to the nginx http: origin', ['nginx', 'squid'], () =>
+    viaSquid(`http://localhost:${ports.plain}`, 'plain'),
+  );
+  const proxyAuthRequired = (err) =>
+    assert(
+      /(^|\D)407(\D|$)|proxy authentication required/i.test(err.message),
+      `message names neither 407 nor proxy authentication: ${err.message}`,
+    );
   await check('squid: no credentials -> ConnectError 407', ['nginx', 'squid'], async () => {
     const conn = connect(https(), { ...trusted, proxy: squidProxy('') });
     return expectConnectError(conn, '/hello.txt', proxyAuthRequired);

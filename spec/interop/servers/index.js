@@ -18,7 +18,9 @@ async function startServers() {
   servers.nginx.binary = findBinary('nginx');
   servers.tinyproxy.binary = findBinary('tinyproxy');
   servers.squid.binary = findBinary('squid');
-  const squidHelper = ['/usr/lib/squid/basic_ncsa_auth', '/usr/lib/squid3/basic_ncsa_auth', '/usr/libexec/squid/basic_ncsa_auth'].find((f) => fs.existsSync(f));
+  const squidHelper = ['/usr/lib/squid/basic_ncsa_auth', '/usr/lib/squid3/basic_ncsa_auth', '/usr/libexec/squid/basic_ncsa_auth'].find(
+    (f) => fs.existsSync(f),
+  );
   if (servers.squid.binary && !squidHelper) {
     servers.squid.binary = null;
     servers.squid.missing = 'squid is installed without basic_ncsa_auth';

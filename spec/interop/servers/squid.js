@@ -29,7 +29,9 @@ async function startSquid(helper) {
   const dir = path.join(tmp, 'squid');
   fs.mkdirSync(dir);
   // basic_ncsa_auth takes crypt(3), MD5 and Apache's apr1 hashes; openssl makes an apr1 one.
-  const hash = cp.execFileSync('openssl', ['passwd', '-apr1', '-stdin'], { input: SQUID_PASSWORD, encoding: 'utf8', timeout: 5_000 }).trim();
+  const hash = cp
+    .execFileSync('openssl', ['passwd', '-apr1', '-stdin'], { input: SQUID_PASSWORD, encoding: 'utf8', timeout: 5_000 })
+    .trim();
   fs.writeFileSync(path.join(dir, 'passwd'), `${SQUID_USER}:${hash}\n`);
   // Squid refuses to run as root: started as root, it switches to cache_effective_user,
   // which must be able to reach and write its directory.
@@ -67,7 +69,12 @@ http_access allow authenticated
 http_access deny all
 `;
   fs.writeFileSync(path.join(dir, 'squid.conf'), conf);
-  const child = spawnServer('squid', servers.squid.binary, ['-N', '-d1', '-n', service, '-f', path.join(dir, 'squid.conf')], path.join(dir, 'stderr.log'));
+  const child = spawnServer(
+    'squid',
+    servers.squid.binary,
+    ['-N', '-d1', '-n', service, '-f', path.join(dir, 'squid.conf')],
+    path.join(dir, 'stderr.log'),
+  );
   await waitForListener(child, { host: '127.0.0.1', port: ports.squid }, `squid (port ${ports.squid})`);
 }
 

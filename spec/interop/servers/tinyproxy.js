@@ -24,7 +24,12 @@ ConnectPort ${ports.tls}
 ConnectPort ${ports.plain}
 `;
   fs.writeFileSync(path.join(dir, 'tinyproxy.conf'), conf);
-  const child = spawnServer('tinyproxy', servers.tinyproxy.binary, ['-d', '-c', path.join(dir, 'tinyproxy.conf')], path.join(dir, 'stderr.log'));
+  const child = spawnServer(
+    'tinyproxy',
+    servers.tinyproxy.binary,
+    ['-d', '-c', path.join(dir, 'tinyproxy.conf')],
+    path.join(dir, 'stderr.log'),
+  );
   await waitForListener(child, { host: '127.0.0.1', port: ports.tinyproxy }, `tinyproxy (port ${ports.tinyproxy})`);
 }
 
