@@ -1,4 +1,4 @@
-import { firstValueFrom, timeout } from 'rxjs';
+import { firstValueFrom, take, timeout } from 'rxjs';
 import { HttpConnection } from '../lib/connection/connection';
 import { ConnectionClosed, InvalidResponse } from '../lib/errors';
 import { HttpPool } from '../lib/pool/pool';
@@ -31,6 +31,12 @@ async function endless(c: ServerConnection, prefix: string, unit: string, paceMs
   } catch (err) {
     if (!clientGone(err)) throw err;
   }
+  c.destroy();
+}
+
+/** Waits until the client leaves, without ending our side first. */
+async function untilClientGone(c: ServerConnection): Promise<void> {
+  await c.nextRequest(Infinity).catch(() => undefined);
   c.destroy();
 }
 
@@ -125,6 +131,48 @@ describe('hostile servers', () => {
       await settle(conn.fetch('GET', '/short').pipe(timeout(50)));
       expect((await firstValueFrom(conn.fetch('GET', '/next'))).text()).toBe('/next');
       expect(server.connections.length).toBe(1);
+    });
+
+    it('reads on a slow response of known length given up on before its head, keeping the request behind it', async () => {
+      server = await ScriptServer.start(async (c) => {
+        const a = await c.nextRequest();
+        const b = await c.nextRequest();
+        await delay(1_300); // longer than the grace for responses of unknown length
+        await c.write(response(200, `answer to ${a.path}`) + response(200, `answer to ${b.path}`));
+        await untilClientGone(c);
+      });
+      conn = new HttpConnection(server.url);
+      const a = conn.fetch('GET', '/a').subscribe({ error: () => undefined });
+      const b = settle(conn.fetch('GET', '/b'), 5_000);
+      await delay(50);
+      a.unsubscribe();
+      expect((await b).values[0]?.text()).toBe('answer to /b');
+      expect(server.connections.length).toBe(1);
+    });
+
+    it('reads a short rest on when the caller leaves in the head callback', async () => {
+      server = await ScriptServer.start(async (c) => {
+        await c.nextRequest();
+        await c.nextRequest();
+        await c.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234');
+        await delay(1_300);
+        await c.write('56789' + response(200, 'b'));
+        await untilClientGone(c);
+      });
+      conn = new HttpConnection(server.url);
+      conn.request('GET', '/a').pipe(take(1)).subscribe();
+      expect((await settle(conn.fetch('GET', '/b'), 5_000)).values[0]?.text()).toBe('b');
+      const quiet = await ScriptServer.respondEach(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      const other = new HttpConnection(quiet.url);
+      try {
+        await settle(other.request('GET', '/a').pipe(take(1)));
+        await delay(50);
+        expect((await settle(other.fetch('GET', '/b'))).values[0]?.text()).toBe('ok');
+        expect(quiet.connections.length).toBe(1);
+      } finally {
+        other.destroy();
+        await quiet.close();
+      }
     });
 
     it('is routed around by a pool, which writes nothing behind it', async () => {

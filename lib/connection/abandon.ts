@@ -25,17 +25,21 @@ export const ABANDONED_GRACE_MS = 1_000;
  *   known and requests behind it are waiting for their answers.
  * - `drop`: nothing is written behind it and the rest is long or unknown:
  *   drop the socket now; the waiting requests go on a new one.
- * - `grace`: requests are written behind it and its end is unknown: write
- *   nothing more, and drop the socket if it has not ended within
- *   ABANDONED_GRACE_MS (the requests behind it then fail as after an
- *   unannounced close).
+ * - `wait`: requests are written behind it and its head has not arrived:
+ *   write nothing more until the head tells its length (the connection's
+ *   timeout bounds that wait).
+ * - `grace`: requests are written behind it and its end is unknown (chunked
+ *   or read until close): write nothing more, and drop the socket if it has
+ *   not ended within ABANDONED_GRACE_MS (the requests behind it then fail as
+ *   after an unannounced close).
  *
  * @example
  * abandonedVerdict(Infinity, false); // 'drop'
  */
-export function abandonedVerdict(rest: number, behind: boolean): 'read' | 'drop' | 'grace' {
+export function abandonedVerdict(rest: number, behind: boolean): 'read' | 'drop' | 'wait' | 'grace' {
   const known = rest >= 0 && rest !== Infinity;
   if (!behind) return known && rest <= ABANDONED_READ_LIMIT ? 'read' : 'drop';
+  if (rest === -1) return 'wait';
   return known ? 'read' : 'grace';
 }
 
@@ -47,14 +51,17 @@ export function abandonedVerdict(rest: number, behind: boolean): 'read' | 'drop'
  */
 export function judgeAbandoned(link: Link, queue: RequestQueue, drop: (err: unknown) => void): void {
   const head = queue.head;
-  if (head === undefined || head.subscriber !== null || link.abandonTimer !== undefined) return;
+  if (head === undefined || head.subscriber !== null) return;
   const verdict = abandonedVerdict(link.parser?.rest ?? -1, queue.inFlight > 1);
-  if (verdict === 'read') return;
+  // Judged again when its head shows the length: a known rest is read on after all.
+  if (verdict === 'read') return link.endAbandoned();
+  if (link.abandonTimer !== undefined) return;
   if (verdict === 'drop') {
     link.draining = true;
     return drop(null);
   }
   link.abandoning = true;
+  if (verdict === 'wait') return;
   link.abandonTimer = setTimeout(() => {
     if (queue.head !== head) return;
     link.draining = true;

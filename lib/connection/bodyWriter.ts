@@ -68,7 +68,7 @@ export class BodyWriter {
     if (err !== null) {
       this.breakOff(link, exchange);
       this.host.fail(exchange, err);
-      this.dropIfBroken(link);
+      if (!this.dropIfBroken(link)) this.host.settled();
       return;
     }
     this.bodySent(link, exchange);

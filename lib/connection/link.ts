@@ -47,6 +47,12 @@ export class Link {
   headSince = 0;
   /** The parser reading this socket, once subscribed: how much of the current body is left. */
   parser: ResponseParser | null = null;
+  /**
+   * The socket failed while a consumer's pause keeps its last bytes (and the
+   * failure) from being parsed: nothing more is written on it. Not
+   * `draining`, which means the end was announced or chosen.
+   */
+  lost = false;
   /** A response its caller gave up on, of unknown length, is being read: nothing more is written until it ends. */
   abandoning = false;
   /** Drops the socket when a response its caller gave up on, with requests behind it, does not end soon. */
@@ -76,7 +82,7 @@ export class Link {
     }).pipe(
       // A lost socket takes no more writes, even while a consumer's pause
       // keeps its last bytes (and so the loss) from being parsed yet.
-      tap({ next: () => handlers.read(), error: () => (this.draining = true) }),
+      tap({ next: () => handlers.read(), error: () => (this.lost = true) }),
       parseResponses(
         () => handlers.headRequest(),
         limits,

@@ -129,6 +129,8 @@ export class Pipeline extends ResponseReader {
     const inFlight = this.queue.inFlight;
     // The connection ends after the responses in flight: writing more would be lost.
     if (link.draining) return true;
+    // The socket failed; the failure is reported once the held bytes are parsed.
+    if (link.lost) return true;
     // A response its caller left, of unknown length, holds requests behind it: no more.
     if (link.abandoning) return true;
     // A body not all on the wire (held for 100 Continue, or streaming): the

@@ -347,18 +347,22 @@ export class ResponseParser {
     const event = { type: 'head' as const, status: this.status, reason: this.reason, version: this.version, headers };
     this.fields = [];
     this.sectionSize = 0;
-    this.handler.onEvent(event);
-    if (noBody || length === 0) {
-      this.endMessage();
+    // The framing is set before the head is handed on, so that whoever sees
+    // the head (a consumer leaving at once, say) can ask how much is left.
+    const empty = noBody || length === 0;
+    if (empty) {
+      this.remaining = this.bodySize = 0;
+      this.state = BODY_LENGTH;
     } else if (chunked) {
       this.startChunk();
     } else if (length > 0) {
-      this.remaining = length;
-      this.bodySize = length;
+      this.remaining = this.bodySize = length;
       this.state = BODY_LENGTH;
     } else {
       this.state = BODY_UNTIL_CLOSE;
     }
+    this.handler.onEvent(event);
+    if (empty) this.endMessage();
   }
 
   private endTrailers(): void {

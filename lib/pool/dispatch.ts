@@ -39,12 +39,12 @@ export class ResponseTimes {
  *    response, not an unknown), and whose head response is not stalled:
  *    awaited far longer than the pool's recent responses. Writing behind a
  *    stalled head is head-of-line blocking, which this rule avoids.
- * 4. Else the least-loaded such connection with a stalled head: a slow
- *    server is still better than waiting for all of them.
- * 5. Else the request waits in the pool's line and goes wherever room comes
- *    first. Nothing is written behind a head that is blocked by design — an
- *    event stream without timeout, a response its caller gave up on that is
- *    still being read — nor on a socket that has not answered yet.
+ * 4. Else the request waits in the pool's line and goes wherever room comes
+ *    first. Nothing is written behind a stalled head, nor behind one that is
+ *    blocked by design — an event stream without timeout, a response its
+ *    caller gave up on that is still being read — nor on a socket that has
+ *    not answered yet. The stall threshold follows the pool's recent
+ *    responses, so a server that is slow for everything is not "stalled".
  *
  * @example
  * const target = choose(pipelines, 4, times, Date.now());
@@ -61,16 +61,11 @@ export function choose(pipelines: readonly Pipeline[], max: number, times: Respo
 
   const stallAfter = times.stallAfter;
   let best: Pipeline | null = null;
-  let stalled: Pipeline | null = null;
   for (const pipeline of pipelines) {
     if (!pipeline.answering || !pipeline.accepts()) continue;
     const wait = pipeline.headWait(now);
-    if (wait === 'blocked') continue;
-    if (wait <= stallAfter) {
-      if (best === null || pipeline.load < best.load) best = pipeline;
-    } else if (stalled === null || pipeline.load < stalled.load) {
-      stalled = pipeline;
-    }
+    if (wait === 'blocked' || wait > stallAfter) continue;
+    if (best === null || pipeline.load < best.load) best = pipeline;
   }
-  return best ?? stalled;
+  return best;
 }

@@ -17,7 +17,8 @@ export function parseProxy(url: string | URL): ProxyTarget {
   try {
     parsed = new URL(String(url));
   } catch {
-    throw new TypeError(`option proxy is not a URL: ${JSON.stringify(String(url))}`);
+    // Credentials never appear in a message: errors end up in logs.
+    throw new TypeError(`option proxy is not a URL: ${JSON.stringify(String(url).replace(/\/\/[^/@]*@/, '//***@'))}`);
   }
   if (parsed.protocol !== 'http:') {
     throw new TypeError(`option proxy must be an http: URL (a CONNECT proxy spoken to in plain HTTP), got ${parsed.protocol}`);

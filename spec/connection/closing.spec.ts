@@ -91,4 +91,26 @@ describe('closing and keeping connections', () => {
     expect(lost.error).toBeInstanceOf(ConnectionClosed);
     expect((lost.error as ConnectionClosed).sent).toBeTrue();
   });
+
+  it('probes after a reset the server did not announce: the first request on the next connection goes alone', async () => {
+    let onSecond = -1;
+    server = await ScriptServer.start(async (c) => {
+      if (c.index === 0) {
+        await read(c, 2);
+        return c.reset();
+      }
+      await c.nextRequest();
+      await delay(50);
+      onSecond = c.received.toString('latin1').split('GET /').length - 1;
+      await c.write(response(200, 'ok'));
+      for (;;) {
+        const req = await c.nextRequest(Infinity).catch(() => null);
+        if (req === null) return c.destroy();
+        await c.write(response(200, 'ok'));
+      }
+    });
+    conn = new HttpConnection(server.url, { maxPipelined: 2 });
+    await Promise.all(['/1', '/2', '/3', '/4', '/5'].map((path) => settle(conn!.fetch('GET', path))));
+    expect(onSecond).toBe(1);
+  });
 });

@@ -204,7 +204,7 @@ describe('HttpConnection lifecycle', () => {
         server.url,
       );
       expect(run).toEqual({ code: 0, output: 'bye' });
-    }, 10_000);
+    }, 30_000);
   });
 
   describe('leaving nothing behind', () => {
@@ -220,7 +220,7 @@ describe('HttpConnection lifecycle', () => {
         server.url,
       );
       expect(run).toEqual({ code: 0, output: 'ConnectionClosed\nConnectionClosed\nConnectionClosed' });
-    }, 10_000);
+    }, 30_000);
 
     it('lets the process exit after close() once the pending requests are answered', async () => {
       server = await ScriptServer.respondEach((req) => response(200, req.path));
@@ -233,7 +233,7 @@ describe('HttpConnection lifecycle', () => {
         server.url,
       );
       expect(run).toEqual({ code: 0, output: '/1\n/2\nclosed' });
-    }, 10_000);
+    }, 30_000);
   });
 });
 
@@ -252,7 +252,8 @@ async function runChild(body: string, url: string): Promise<{ code: unknown; out
   });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
-  const killer = setTimeout(() => child.kill(), 8_000);
+  // Generous: compiling lib through ts-node in the child takes seconds on a busy machine.
+  const killer = setTimeout(() => child.kill(), 25_000);
   const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(signal ?? c)));
   clearTimeout(killer);
   return { code, output: output.trim() };

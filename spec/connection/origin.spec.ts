@@ -54,5 +54,9 @@ describe('parseOrigin', () => {
     expect(() => parseOrigin('http://x', { proxy: 'https://p:443' })).toThrowError(TypeError, /option proxy must be an http: URL/);
     expect(() => parseOrigin('http://x', { proxy: 'socks5://p:1080' })).toThrowError(TypeError, /option proxy/);
     expect(() => parseOrigin('http://x', { proxy: 'http://p:3128/path' })).toThrowError(TypeError, /option proxy/);
+    // A credential never reaches a message, even of an unparsable URL.
+    expect(() => parseOrigin('http://x', { proxy: 'http://alice:s3cret@proxy.internal:99999' })).toThrowMatching(
+      (e: Error) => e instanceof TypeError && !e.message.includes('s3cret') && e.message.includes('option proxy'),
+    );
   });
 });

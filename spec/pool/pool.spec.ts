@@ -83,6 +83,36 @@ describe('HttpPool', () => {
     expect(endlessConnection.received.toString('latin1')).not.toContain('/after');
   });
 
+  it('does not write behind a stalled endless stream while another connection is about to free up', async () => {
+    server = await ScriptServer.start(async (c) => {
+      for (;;) {
+        const req = await c.nextRequest(Infinity).catch(() => null);
+        if (req === null) return c.destroy();
+        if (req.path === '/events') {
+          await c.write('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n');
+          for (let i = 0; i < 40 && !c.clientEnded; i++) {
+            await c.write('5\r\n:hb\n\n\r\n').catch(() => undefined);
+            await delay(100);
+          }
+          return c.destroy();
+        }
+        if (req.path === '/slow') await delay(600);
+        await c.write(response(200, req.path)).catch(() => undefined);
+      }
+    });
+    pool = new HttpPool(server.url, { connections: 2 });
+    await Promise.all([firstValueFrom(pool.fetch('GET', '/warm1')), firstValueFrom(pool.fetch('GET', '/warm2'))]);
+    const stream = pool.request('GET', '/events').subscribe({ error: () => undefined });
+    const slow = firstValueFrom(pool.fetch('GET', '/slow'));
+    await delay(200);
+    const r = await settle(pool.fetch('GET', '/r'), 3_000);
+    expect(r.values[0]?.text()).toBe('/r');
+    await slow;
+    stream.unsubscribe();
+    const streamConnection = server.connections.find((c) => c.received.toString('latin1').includes('/events'))!;
+    expect(streamConnection.received.toString('latin1')).not.toContain('GET /r ');
+  });
+
   it('delivers every answer to its own request while the server closes at random, announced or not', async () => {
     // A fixed sequence of close plans: after how many responses, and whether announced.
     let plan = 0;
