@@ -104,6 +104,26 @@ const CONTENT_METHODS = new Set(['POST', 'PUT', 'PATCH']);
  * head.toString('latin1'); // 'GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n'
  */
 export function serializeRequest(method: string, path: string, init: RequestInit | undefined, host: string): SerializedRequest {
+  // A request with nothing but a method and a path (most GETs of a crawl or
+  // a poll) is the same bytes every time: built and checked once.
+  if (init === undefined && typeof method === 'string' && typeof path === 'string') {
+    const key = `${host}\n${method}\n${path}`;
+    let built = plain.get(key);
+    if (built === undefined) {
+      built = build(method, path, undefined, host);
+      if (plain.size >= PLAIN_CACHE_SIZE) plain.clear();
+      plain.set(key, built);
+    }
+    return built;
+  }
+  return build(method, path, init, host);
+}
+
+/** Heads of requests without init, by host, method and path; cleared when full, so it stays small. */
+const plain = new Map<string, SerializedRequest>();
+const PLAIN_CACHE_SIZE = 1024;
+
+function build(method: string, path: string, init: RequestInit | undefined, host: string): SerializedRequest {
   if (typeof method !== 'string' || !TOKEN.test(method)) {
     throw new RequestError(`invalid method ${JSON.stringify(method)}: it must be a token (RFC 9110 §9.1)`);
   }

@@ -199,3 +199,21 @@ describe('serializeRequest', () => {
     });
   });
 });
+
+describe('serializeRequest for a request without init', () => {
+  it('builds the head once and reuses it for the same host, method and path', () => {
+    const a = serializeRequest('GET', '/same', undefined, 'h:1');
+    const b = serializeRequest('GET', '/same', undefined, 'h:1');
+    expect(b).toBe(a);
+    expect(serializeRequest('GET', '/same', undefined, 'h:2')).not.toBe(a);
+    expect(serializeRequest('HEAD', '/same', undefined, 'h:1')).not.toBe(a);
+    expect(serializeRequest('GET', '/same', undefined, 'h:2').head.toString('latin1')).toBe('GET /same HTTP/1.1\r\nHost: h:2\r\n\r\n');
+  });
+
+  it('still refuses an invalid method or path every time', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(() => serializeRequest('GET', '/a b', undefined, 'h:1')).toThrowError(RequestError, /invalid path/);
+      expect(() => serializeRequest('G T', '/', undefined, 'h:1')).toThrowError(RequestError, /invalid method/);
+    }
+  });
+});
