@@ -21,22 +21,24 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 
 if (process.argv[2] === 'server') {
   const answer = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
-  net.createServer((socket) => {
-    let seen = '';
-    let last = Promise.resolve();
-    socket.on('data', (data) => {
-      seen += data.toString('latin1');
-      for (let end = seen.indexOf('\r\n\r\n'); end !== -1; end = seen.indexOf('\r\n\r\n')) {
-        const slow = seen.startsWith('GET /slow');
-        seen = seen.slice(end + 4);
-        const ready = new Promise((resolve) => setTimeout(resolve, slow ? SLOW : FAST));
-        last = Promise.all([last, ready]).then(() => void socket.write(answer));
-      }
+  net
+    .createServer((socket) => {
+      let seen = '';
+      let last = Promise.resolve();
+      socket.on('data', (data) => {
+        seen += data.toString('latin1');
+        for (let end = seen.indexOf('\r\n\r\n'); end !== -1; end = seen.indexOf('\r\n\r\n')) {
+          const slow = seen.startsWith('GET /slow');
+          seen = seen.slice(end + 4);
+          const ready = new Promise((resolve) => setTimeout(resolve, slow ? SLOW : FAST));
+          last = Promise.all([last, ready]).then(() => void socket.write(answer));
+        }
+      });
+      socket.on('error', () => undefined);
+    })
+    .listen(0, '127.0.0.1', function () {
+      process.send(this.address().port);
     });
-    socket.on('error', () => undefined);
-  }).listen(0, '127.0.0.1', function () {
-    process.send(this.address().port);
-  });
   process.on('disconnect', () => process.exit(0));
   return;
 }
@@ -96,11 +98,15 @@ async function drive(send) {
     }
   }
   const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`${REQUESTS} GETs, ${CONCURRENCY} in flight, ${CONNECTIONS} connections x ${DEPTH} deep; 1 in 100 takes ${SLOW} ms, the rest ${FAST} ms; median of ${ROUNDS} rounds`);
+  console.log(
+    `${REQUESTS} GETs, ${CONCURRENCY} in flight, ${CONNECTIONS} connections x ${DEPTH} deep; 1 in 100 takes ${SLOW} ms, the rest ${FAST} ms; median of ${ROUNDS} rounds`,
+  );
   console.log('client              req/s   fast p50 ms   fast p99 ms');
   for (const [name, runs] of Object.entries(results)) {
     const row = [median(runs.map((r) => r.rate)), median(runs.map((r) => r.p50)), median(runs.map((r) => r.p99))];
-    console.log(`${name.padEnd(18)} ${String(Math.round(row[0])).padStart(6)}   ${row[1].toFixed(1).padStart(11)}   ${row[2].toFixed(1).padStart(11)}`);
+    console.log(
+      `${name.padEnd(18)} ${String(Math.round(row[0])).padStart(6)}   ${row[1].toFixed(1).padStart(11)}   ${row[2].toFixed(1).padStart(11)}`,
+    );
   }
   child.disconnect();
 })();
