@@ -35,7 +35,7 @@ export {
 export { DEFAULT_OPTIONS } from './options';
 export type { ConnectionOptions, TlsOptions, Limits } from './options';
 export { proxyFromEnv } from './transport/proxyFromEnv';
-export type { RequestInit, RequestBody, HeadersInit } from './http1/serializer';
+export type { RequestInit, RequestBody, HeadersInit } from './request';
 export type {
   ResponseEvent,
   InformationalEvent,
