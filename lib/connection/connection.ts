@@ -5,13 +5,10 @@ import { readAll } from '../operators/readAll';
 import { resolveOptions, type ConnectionOptions, type ResolvedOptions } from '../options';
 import type { HttpResponse } from '../response';
 import { admit } from './admit';
+import { Lifecycle } from './lifecycle';
 import { parseOrigin, type Origin } from './origin';
 import { Pipeline } from './pipeline';
 import { EventHub, publishCreated, Telemetry } from './telemetry';
-
-const OPEN = 0;
-const CLOSING = 1;
-const DESTROYED = 2;
 
 /**
  * A pipelining HTTP/1.1 connection to one origin. Each request is a cold
@@ -29,9 +26,7 @@ export class HttpConnection {
   readonly #options: ResolvedOptions;
   readonly #pipeline: Pipeline;
   readonly #hub = new EventHub();
-  #state = OPEN;
-  #closed: Promise<void> | null = null;
-  #resolveClosed: (() => void) | null = null;
+  readonly #life = new Lifecycle();
 
   /**
    * @param url the origin, `http://host[:port]` or `https://host[:port]`; nothing is connected until a request is subscribed.
@@ -76,8 +71,7 @@ export class HttpConnection {
    */
   request(method: string, path: string, init?: RequestInit): Observable<ResponseEvent> {
     return new Observable<ResponseEvent>((subscriber) => {
-      const refusal = this.#state === OPEN ? null : this.#state === CLOSING ? 'closed' : 'destroyed';
-      const exchange = admit(this.#origin, method, path, init, subscriber, refusal);
+      const exchange = admit(this.#origin, method, path, init, subscriber, this.#life.refusal);
       if (exchange === null) return;
       publishCreated(this.#origin.name, exchange);
       this.#pipeline.enqueue(exchange);
@@ -105,12 +99,7 @@ export class HttpConnection {
    * await conn.close();
    */
   close(): Promise<void> {
-    if (this.#closed === null) {
-      this.#closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
-      if (this.#state === OPEN) this.#state = CLOSING;
-      this.#settleClose();
-    }
-    return this.#closed;
+    return this.#life.close(() => this.#settleClose());
   }
 
   /**
@@ -121,17 +110,13 @@ export class HttpConnection {
    * process.on('SIGTERM', () => conn.destroy());
    */
   destroy(): void {
-    if (this.#state === DESTROYED) return;
-    this.#state = DESTROYED;
+    if (!this.#life.destroy()) return;
     this.#pipeline.destroy();
     this.#settleClose();
   }
 
   /** Finishes a close() once nothing is pending. */
   #settleClose(): void {
-    if (this.#state === OPEN || this.#pipeline.pending > 0 || this.#resolveClosed === null) return;
-    const resolve = this.#resolveClosed;
-    this.#resolveClosed = null;
-    void this.#pipeline.shutDown().then(resolve);
+    this.#life.settle(this.#pipeline.pending, () => this.#pipeline.shutDown());
   }
 }

@@ -3,6 +3,7 @@ import { admit } from '../connection/admit';
 import { releaseStream } from '../connection/body';
 import type { Exchange } from '../connection/exchange';
 import { parseOrigin, type Origin } from '../connection/origin';
+import { Lifecycle } from '../connection/lifecycle';
 import { forRequest } from '../connection/naming';
 import { Pipeline } from '../connection/pipeline';
 import { EventHub, publishCreated, Telemetry } from '../connection/telemetry';
@@ -25,10 +26,6 @@ export const DEFAULT_CONNECTIONS = 4;
 
 /** How an HttpAgent hands its pools the one event stream they all report to; not public. */
 export const SHARED_HUB = Symbol('httpio.sharedHub');
-
-const OPEN = 0;
-const CLOSING = 1;
-const DESTROYED = 2;
 
 /**
  * Several pipelining connections to one origin, with the surface of an
@@ -57,12 +54,10 @@ export class HttpPool {
   readonly #homes = new WeakMap<Exchange, Pipeline>();
   readonly #times = new ResponseTimes();
   readonly #hub: EventHub;
-  #state = OPEN;
+  readonly #life = new Lifecycle();
   /** dispatch() is on the stack: a nested call only asks the loop to run again. */
   #dispatching = false;
   #again = false;
-  #closed: Promise<void> | null = null;
-  #resolveClosed: (() => void) | null = null;
 
   /**
    * @param url the origin, `http://host[:port]` or `https://host[:port]`; nothing is connected until a request is subscribed.
@@ -106,8 +101,7 @@ export class HttpPool {
    */
   request(method: string, path: string, init?: RequestInit): Observable<ResponseEvent> {
     return new Observable<ResponseEvent>((subscriber) => {
-      const refusal = this.#state === OPEN ? null : this.#state === CLOSING ? 'closed' : 'destroyed';
-      const exchange = admit(this.#origin, method, path, init, subscriber, refusal);
+      const exchange = admit(this.#origin, method, path, init, subscriber, this.#life.refusal);
       if (exchange === null) return;
       publishCreated(this.#origin.name, exchange);
       this.#line.push(exchange);
@@ -134,12 +128,7 @@ export class HttpPool {
    * await pool.close();
    */
   close(): Promise<void> {
-    if (this.#closed === null) {
-      this.#closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
-      if (this.#state === OPEN) this.#state = CLOSING;
-      this.#settleClose();
-    }
-    return this.#closed;
+    return this.#life.close(() => this.#settleClose());
   }
 
   /**
@@ -150,8 +139,7 @@ export class HttpPool {
    * process.on('SIGTERM', () => pool.destroy());
    */
   destroy(): void {
-    if (this.#state === DESTROYED) return;
-    this.#state = DESTROYED;
+    if (!this.#life.destroy()) return;
     for (const exchange of this.#line.takeAll()) {
       const subscriber = exchange.subscriber;
       this.#forget(exchange);
@@ -179,7 +167,7 @@ export class HttpPool {
           this.#line.take();
           this.#homes.set(next, target);
           target.enqueue(next);
-          if (this.#state === DESTROYED) return;
+          if (this.#life.destroyed) return;
         }
       } while (this.#again);
     } finally {
@@ -238,9 +226,6 @@ export class HttpPool {
 
   /** Finishes a close() once nothing is pending. */
   #settleClose(): void {
-    if (this.#state === OPEN || this.#resolveClosed === null || this.pending > 0) return;
-    const resolve = this.#resolveClosed;
-    this.#resolveClosed = null;
-    void Promise.all(this.#pipelines.map((pipeline) => pipeline.shutDown())).then(() => resolve());
+    this.#life.settle(this.pending, () => Promise.all(this.#pipelines.map((pipeline) => pipeline.shutDown())));
   }
 }
