@@ -182,8 +182,10 @@ export abstract class ResponseReader {
   protected awaitHead(link: Link): void {
     const head = this.queue.head;
     if (head === undefined) return link.progress.stop();
-    link.progress.start(head.request.timeout ?? this.options.timeout);
-    link.headSince = Date.now();
+    // One clock read per response serves both.
+    const now = Date.now();
+    link.progress.start(head.request.timeout ?? this.options.timeout, now);
+    link.headSince = now;
   }
 
   /** Drops a socket for good; its requests are the caller's to settle. */

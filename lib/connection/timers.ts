@@ -42,9 +42,9 @@ export class ProgressTimer {
   }
 
   /** Counts `limit` ms from now (0: no limit), replacing the previous limit. */
-  start(limit: number): void {
+  start(limit: number, now = Date.now()): void {
     this.limit = limit;
-    this.last = Date.now();
+    this.last = now;
     this.mark = this.sample();
     if (limit === 0) {
       clearTimeout(this.timer);

@@ -96,6 +96,8 @@ function attach(
   peer: Peer,
 ): Wire {
   let corked = false;
+  /** Bytes handed to write() so far. */
+  let written = 0;
   const uncork = () => {
     corked = false;
     socket.uncork();
@@ -120,14 +122,16 @@ function attach(
         socket.cork();
         process.nextTick(uncork);
       }
+      written += bytes.length;
       return socket.write(bytes);
     },
     get buffered() {
       return socket.writableLength;
     },
     get accepted() {
-      // bytesWritten counts what is still buffered too.
-      return socket.bytesWritten - socket.writableLength;
+      // Counted here: socket.bytesWritten walks the whole write buffer, and
+      // this is read once per response.
+      return written - socket.writableLength;
     },
     whenDrained(callback) {
       socket.once('drain', callback);
