@@ -1,4 +1,6 @@
+import type { Observable, Subscriber, Subscription } from 'rxjs';
 import { InvalidResponse } from '../errors';
+import type { ResponseEvent } from '../events';
 
 /** The default `maxLineLength` of lines(), ndjson() and sse(): 1 MiB of text. */
 export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
@@ -157,4 +159,42 @@ export function limitOption(operator: string, name: string, value: number | unde
     throw new RangeError(`${operator}: option ${name} must be an integer >= 1 or Infinity, got ${String(value)}`);
   }
   return value;
+}
+
+/**
+ * Feeds a response's body pieces into `splitter` as they arrive, for the
+ * line-based operators, and hands the last line (one without a line end)
+ * to `last` when the body ends. A throw from the splitter or from `last`
+ * errors `subscriber`; the source's error and end go on to it.
+ *
+ * @example
+ * return feedLines(source, subscriber, splitter, (line) => subscriber.next(line));
+ */
+export function feedLines(
+  source: Observable<ResponseEvent>,
+  subscriber: Subscriber<unknown>,
+  splitter: LineSplitter,
+  last: (line: string, lineNumber: number) => void,
+): Subscription {
+  return source.subscribe({
+    next(event) {
+      // A synchronous source keeps calling after an error or an unsubscribe from downstream.
+      if (event.type !== 'data' || subscriber.closed) return;
+      try {
+        splitter.write(event.data);
+      } catch (err) {
+        subscriber.error(err);
+      }
+    },
+    error: (err) => subscriber.error(err),
+    complete() {
+      try {
+        const line = splitter.end();
+        if (line !== null) last(line, splitter.lineNumber);
+        subscriber.complete();
+      } catch (err) {
+        subscriber.error(err);
+      }
+    },
+  });
 }

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ResponseEvent } from '../events';
-import { DEFAULT_MAX_LINE_LENGTH, LineSplitter, limitOption, type LineOptions } from './lineSplitter';
+import { DEFAULT_MAX_LINE_LENGTH, LineSplitter, feedLines, limitOption, type LineOptions } from './lineSplitter';
 
 export type { LineOptions } from './lineSplitter';
 
@@ -26,26 +26,6 @@ export function lines(options: LineOptions = {}): OperatorFunction<ResponseEvent
   return (source) =>
     new Observable<string>((subscriber) => {
       const splitter = new LineSplitter('lines()', 'lf', max, (line) => subscriber.next(line));
-      return source.subscribe({
-        next(event) {
-          // A synchronous source keeps calling after an error or an unsubscribe from downstream.
-          if (event.type !== 'data' || subscriber.closed) return;
-          try {
-            splitter.write(event.data);
-          } catch (err) {
-            subscriber.error(err);
-          }
-        },
-        error: (err) => subscriber.error(err),
-        complete() {
-          try {
-            const last = splitter.end();
-            if (last !== null) subscriber.next(last);
-            subscriber.complete();
-          } catch (err) {
-            subscriber.error(err);
-          }
-        },
-      });
+      return feedLines(source, subscriber, splitter, (line) => subscriber.next(line));
     });
 }

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ResponseEvent } from '../events';
-import { DEFAULT_MAX_LINE_LENGTH, LineSplitter, limitOption, type LineOptions } from './lineSplitter';
+import { DEFAULT_MAX_LINE_LENGTH, LineSplitter, feedLines, limitOption, type LineOptions } from './lineSplitter';
 
 /** How much of a bad line an ndjson() error shows. */
 const PREVIEW = 40;
@@ -27,27 +27,7 @@ export function ndjson<T = unknown>(options: LineOptions = {}): OperatorFunction
         subscriber.next(parse<T>(line, lineNumber));
       };
       const splitter = new LineSplitter('ndjson()', 'lf', max, take);
-      return source.subscribe({
-        next(event) {
-          // A synchronous source keeps calling after an error or an unsubscribe from downstream.
-          if (event.type !== 'data' || subscriber.closed) return;
-          try {
-            splitter.write(event.data);
-          } catch (err) {
-            subscriber.error(err);
-          }
-        },
-        error: (err) => subscriber.error(err),
-        complete() {
-          try {
-            const last = splitter.end();
-            if (last !== null) take(last, splitter.lineNumber);
-            subscriber.complete();
-          } catch (err) {
-            subscriber.error(err);
-          }
-        },
-      });
+      return feedLines(source, subscriber, splitter, take);
     });
 }
 

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { InvalidResponse } from '../errors';
 import type { ResponseEvent } from '../events';
-import { DEFAULT_MAX_LINE_LENGTH, LineSplitter, limitOption, type LineOptions } from './lineSplitter';
+import { DEFAULT_MAX_LINE_LENGTH, LineSplitter, feedLines, limitOption, type LineOptions } from './lineSplitter';
 
 /** One event of a `text/event-stream` body, as sse() dispatches it. */
 export interface ServerSentEvent {
@@ -71,27 +71,8 @@ export function sse(options: SseOptions = {}): OperatorFunction<ResponseEvent, S
       const splitter = new LineSplitter('sse()', 'any', maxLine, (line) => {
         if (!subscriber.closed) parser.line(line);
       });
-      return source.subscribe({
-        next(event) {
-          // A synchronous source keeps calling after an error or an unsubscribe from downstream.
-          if (event.type !== 'data' || subscriber.closed) return;
-          try {
-            splitter.write(event.data);
-          } catch (err) {
-            subscriber.error(err);
-          }
-        },
-        error: (err) => subscriber.error(err),
-        complete() {
-          try {
-            // §9.2.6: at the end of the stream, pending data is discarded, an unended line too.
-            splitter.end();
-            subscriber.complete();
-          } catch (err) {
-            subscriber.error(err);
-          }
-        },
-      });
+      // §9.2.6: at the end of the stream, pending data is discarded, an unended line too.
+      return feedLines(source, subscriber, splitter, () => undefined);
     });
 }
 
