@@ -9,6 +9,7 @@
 // unsubscribed once, as a user's takeUntil() would.
 //   node bench/cancel.js '{"origin":"http://127.0.0.1:PORT","count":100000}'
 'use strict';
+const { runChild } = require('./child');
 /** The build under test: run.js's snapshot of dist/, or the package itself. */
 const HTTPIO = process.env.BENCH_HTTPIO || '..';
 const { WINDOW } = require('./scenarios');
@@ -100,16 +101,4 @@ async function main() {
   return { scenario: 'cancel', count: spec.count, cases: out, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
-setTimeout(
-  () => {
-    process.send?.({ error: 'cancel timed out' });
-    process.exit(3);
-  },
-  Number(process.env.BENCH_CLIENT_MAX_MS || 180_000),
-).unref();
-process.on('disconnect', () => process.exit(4));
-
-main().then(
-  (result) => process.send({ result }, () => process.exit(0)),
-  (err) => process.send({ error: String(err?.stack ?? err) }, () => process.exit(1)),
-);
+runChild('cancel', main);

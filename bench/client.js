@@ -3,6 +3,7 @@
 // time, CPU and peak RSS. Run by the runner, not by hand:
 //   node bench/client.js '{"client":"httpio","scenario":"small","origin":"http://127.0.0.1:PORT"}'
 'use strict';
+const { runChild } = require('./child');
 const { SCENARIOS, CLIENTS } = require('./scenarios');
 const { OPEN } = require('./clients');
 
@@ -61,17 +62,4 @@ async function main() {
   };
 }
 
-// The parent bounds this process's time too; this is the process's own guard.
-setTimeout(
-  () => {
-    process.send?.({ error: 'client timed out' });
-    process.exit(3);
-  },
-  Number(process.env.BENCH_CLIENT_MAX_MS || 180_000),
-).unref();
-process.on('disconnect', () => process.exit(4));
-
-main().then(
-  (result) => process.send({ result }, () => process.exit(0)),
-  (err) => process.send({ error: String(err?.stack ?? err) }, () => process.exit(1)),
-);
+runChild('client', main);

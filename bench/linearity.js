@@ -9,6 +9,7 @@
 // hands each read to its stream), in this bench process only.
 //   node bench/linearity.js '{"origin":"http://127.0.0.1:PORT","sizes":[65536]}'
 'use strict';
+const { runChild } = require('./child');
 /** The build under test: run.js's snapshot of dist/, or the package itself. */
 const HTTPIO = process.env.BENCH_HTTPIO || '..';
 const net = require('node:net');
@@ -69,16 +70,4 @@ async function main() {
   return { scenario: 'linearity', results, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
-setTimeout(
-  () => {
-    process.send?.({ error: 'linearity timed out' });
-    process.exit(3);
-  },
-  Number(process.env.BENCH_CLIENT_MAX_MS || 180_000),
-).unref();
-process.on('disconnect', () => process.exit(4));
-
-main().then(
-  (result) => process.send({ result }, () => process.exit(0)),
-  (err) => process.send({ error: String(err?.stack ?? err) }, () => process.exit(1)),
-);
+runChild('linearity', main);
